@@ -1,0 +1,274 @@
+// platform/load implementation: schema of platform files and catalogs, extends, cross checks.
+#include "platform/load.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "config/reader.hpp"
+
+namespace trainsim::platform {
+
+using config::Diagnostics;
+using config::Document;
+using config::Location;
+using config::Need;
+using config::Reader;
+using config::Sign;
+using config::Value;
+
+namespace {
+
+// The catalogs named by one platform file, kept alive while their Values are read.
+class Catalogs {
+public:
+  void add(Document doc) { docs_.push_back(std::make_unique<Document>(std::move(doc))); }
+
+  // Entry `name` of section `kind` ("gpus" or "nodes"), or nullopt.
+  std::optional<Value> find(const std::string& kind, const std::string& name) const {
+    for (const auto& doc : docs_)
+      if (auto section = doc->root().get(kind))
+        if (auto entry = section->get(name)) return entry;
+    return std::nullopt;
+  }
+
+  std::vector<std::string> names(const std::string& kind) const {
+    std::vector<std::string> out;
+    for (const auto& doc : docs_)
+      if (auto section = doc->root().get(kind))
+        for (const auto& k : section->keys()) out.push_back(k);
+    return out;
+  }
+
+  const std::vector<std::unique_ptr<Document>>& documents() const { return docs_; }
+
+private:
+  std::vector<std::unique_ptr<Document>> docs_;
+};
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+// Resolves a catalog reference into layers (most specific first), following `extends` chains.
+// `kind` is "gpus" or "nodes"; `singular` is "GPU" or "node" for messages.
+bool resolve_chain(const Catalogs& catalogs, const std::string& kind, const std::string& singular,
+                   const std::string& name, const Location& where, Diagnostics& d, std::vector<Value>& layers) {
+  std::string current = name;
+  Location current_where = where;
+  for (int depth = 0; depth < 16; ++depth) {
+    auto entry = catalogs.find(kind, current);
+    if (!entry) {
+      auto known = catalogs.names(kind);
+      std::string hint = config::closest(current, known);
+      d.error(current_where, "unknown " + singular + " '" + current + "'" +
+                                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + " (expected one of: " +
+                                 (known.empty() ? "none: name a catalog file with 'catalog:'" : join(known)) + ")");
+      return false;
+    }
+    if (!entry->is_map()) {
+      d.error(entry->location(), singular + " '" + current + "' must be a map of fields");
+      return false;
+    }
+    layers.push_back(*entry);
+    auto parent = entry->get("extends");
+    if (!parent) return true;
+    current_where = parent->location();
+    current = parent->scalar();
+  }
+  d.error(where, singular + " '" + name + "' extends itself through a cycle of 'extends' (expected a chain that ends)");
+  return false;
+}
+
+// A `gpu:` or `node:` value: either a catalog name, or a map that may `extends` a catalog name.
+std::optional<std::vector<Value>> entry_layers(const Value& v, const Catalogs& catalogs, const std::string& kind,
+                                               const std::string& singular, Diagnostics& d, std::string& name) {
+  std::vector<Value> layers;
+  if (v.is_scalar()) {
+    name = v.scalar();
+    if (!resolve_chain(catalogs, kind, singular, name, v.location(), d, layers)) return std::nullopt;
+    return layers;
+  }
+  if (!v.is_map()) {
+    d.error(v.location(), "'" + singular + "' must be a catalog name or a map of fields");
+    return std::nullopt;
+  }
+  layers.push_back(v);
+  auto parent = v.get("extends");
+  if (parent) {
+    name = parent->scalar() + " (modified)";
+    if (!resolve_chain(catalogs, kind, singular, parent->scalar(), parent->location(), d, layers)) return std::nullopt;
+  } else {
+    auto own = v.get("name");
+    name = own ? own->scalar() : "custom";
+  }
+  return layers;
+}
+
+const std::vector<std::pair<std::string, Precision>> kPrecisions = {
+    {"fp64", Precision::fp64}, {"fp32", Precision::fp32}, {"tf32", Precision::tf32}, {"bf16", Precision::bf16},
+    {"fp16", Precision::fp16}, {"fp8", Precision::fp8},   {"int8", Precision::int8}};
+
+GpuSpec read_gpu(Reader& r, const std::string& name) {
+  GpuSpec g;
+  g.name = name;
+  r.value("extends", Need::optional);
+  if (auto own = r.string("name", Need::optional)) g.name = *own;
+  r.string("description", Need::optional);
+  if (auto peak = r.map("peak", Need::required)) {
+    for (const auto& [key, precision] : kPrecisions)
+      if (auto rate = peak->flop_rate(key, Need::optional)) g.peak[precision] = *rate;
+    if (!g.peak.count(Precision::bf16) && !g.peak.count(Precision::fp16) && !g.peak.count(Precision::fp32))
+      r.error(peak->location(), "peak of " + r.what() + " gives no fp32, fp16 or bf16 rate (expected at least one)");
+    peak->reject_unknown_keys();
+  }
+  g.memory = r.bytes("memory", Need::required).value_or(units::Bytes(0));
+  g.memory_bandwidth = r.bandwidth("memory_bandwidth", Need::required).value_or(units::Bandwidth(0));
+  g.nvlink_bandwidth = r.bandwidth("nvlink_bandwidth", Need::required, Sign::non_negative).value_or(units::Bandwidth(0));
+  g.pcie_gen = static_cast<int>(r.integer("pcie_gen", Need::required, 1, 6).value_or(4));
+  g.idle_power = r.watts("idle_power", Need::required, Sign::positive).value_or(units::Watts(0));
+  g.max_power = r.watts("max_power", Need::required, Sign::positive).value_or(units::Watts(0));
+  g.price = r.money("price", Need::optional);
+  g.die_area = r.area("die_area", Need::optional);
+  if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))
+    r.error(r.location_of("idle_power"), "idle_power of " + r.what() + " is not below max_power (expected idle < max)");
+  r.reject_unknown_keys();
+  return g;
+}
+
+NodeSpec read_node(Reader& r, const std::string& name) {
+  NodeSpec n;
+  n.name = name;
+  r.value("extends", Need::optional);
+  if (auto own = r.string("name", Need::optional)) n.name = *own;
+  r.string("description", Need::optional);
+  n.gpus = static_cast<int>(r.integer("gpus", Need::required, 1, 256).value_or(1));
+  if (auto f = r.choice("fabric", Need::required, {"nvswitch", "nvlink_mesh", "pcie"}))
+    n.fabric = *f == "nvswitch" ? IntraNodeFabric::nvswitch
+               : *f == "pcie"   ? IntraNodeFabric::pcie
+                                : IntraNodeFabric::nvlink_mesh;
+  n.intra_latency = r.seconds("intra_latency", Need::required).value_or(units::Seconds(0));
+  n.intra_efficiency = r.number("intra_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  n.nics = static_cast<int>(r.integer("nics", Need::required, 1, 256).value_or(1));
+  n.nic_bandwidth = r.bandwidth("nic_bandwidth", Need::required).value_or(units::Bandwidth(0));
+  n.nic_latency = r.seconds("nic_latency", Need::required).value_or(units::Seconds(0));
+  n.host_power = r.watts("host_power", Need::required).value_or(units::Watts(0));
+  n.host_idle_power = r.watts("host_idle_power", Need::required).value_or(units::Watts(0));
+  n.price = r.money("price", Need::optional);
+  if (n.host_idle_power > n.host_power)
+    r.error(r.location_of("host_idle_power"), "host_idle_power of " + r.what() + " is above host_power (expected idle <= load)");
+  r.reject_unknown_keys();
+  return n;
+}
+
+NetworkSpec read_network(Reader& r) {
+  NetworkSpec n;
+  if (auto t = r.choice("topology", Need::required, {"fat_tree", "rail_optimized"}))
+    n.topology = *t == "fat_tree" ? NetworkTopology::fat_tree : NetworkTopology::rail_optimized;
+  n.nodes = static_cast<int>(r.integer("nodes", Need::required, 1, 1 << 20).value_or(1));
+  n.nodes_per_leaf = static_cast<int>(r.integer("nodes_per_leaf", Need::required, 1, 1 << 16).value_or(1));
+  n.spines = static_cast<int>(r.integer("spines", Need::required, 0, 1 << 16).value_or(0));
+  n.oversubscription = r.number("oversubscription", Need::required, 0.1, 1000.0).value_or(1.0);
+  n.link_bandwidth = r.bandwidth("link_bandwidth", Need::required).value_or(units::Bandwidth(0));
+  n.link_latency = r.seconds("link_latency", Need::required).value_or(units::Seconds(0));
+  n.switch_latency = r.seconds("switch_latency", Need::required).value_or(units::Seconds(0));
+  n.efficiency = r.number("efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  r.reject_unknown_keys();
+  return n;
+}
+
+FacilitySpec read_facility(Reader& r) {
+  FacilitySpec f;
+  f.pue = r.number("pue", Need::required, 1.0, 5.0).value_or(1.0);
+  if (auto p = r.energy_price("electricity_price", Need::required)) f.electricity_price = *p;
+  if (auto c = r.carbon_intensity("carbon_intensity", Need::required)) f.carbon_intensity = *c;
+  r.reject_unknown_keys();
+  return f;
+}
+
+// Checks that need more than one section: can the described network connect every GPU?
+void check_consistency(const Platform& p, Reader& root, Diagnostics& d) {
+  const NetworkSpec& net = p.network;
+  Location where = root.location_of("network");
+  if (p.node.fabric != IntraNodeFabric::pcie && p.gpu.nvlink_bandwidth.value() <= 0)
+    d.error(root.location_of("node"), "node '" + p.node.name + "' uses " + to_string(p.node.fabric) + " but GPU '" +
+                                          p.gpu.name + "' has no NVLink (expected fabric: pcie, or a GPU with nvlink_bandwidth)");
+  if (p.node.nics > p.node.gpus && p.node.gpus > 0)
+    d.error(root.location_of("node"), "node '" + p.node.name + "' has more NICs (" + std::to_string(p.node.nics) +
+                                          ") than GPUs (" + std::to_string(p.node.gpus) + "): expected nics <= gpus");
+  int leaves = net.topology == NetworkTopology::fat_tree
+                   ? (net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf
+                   : ((net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf) * p.node.nics;
+  bool single_switch = net.topology == NetworkTopology::fat_tree && leaves == 1;
+  if (net.nodes > 1 && !single_switch && net.spines == 0)
+    d.error(where, "the network has " + std::to_string(leaves) +
+                       " leaf switches and no spine, so they cannot reach each other (expected spines >= 1)");
+}
+
+}  // namespace
+
+Platform load_platform(const Document& document, const Value& section) {
+  Diagnostics d;
+  Platform p;
+  p.file = document.path();
+  Reader root(section, d, "platform");
+  p.name = root.string("name", Need::required).value_or("");
+  root.string("description", Need::optional);
+
+  Catalogs catalogs;
+  if (auto c = root.value("catalog", Need::optional)) {
+    std::vector<Value> entries = c->is_sequence() ? c->items() : std::vector<Value>{*c};
+    for (const auto& entry : entries) {
+      std::filesystem::path path = entry.scalar();
+      if (path.is_relative()) path = document.path().parent_path() / path;
+      try {
+        catalogs.add(Document::load(path));
+      } catch (const config::ConfigError& e) {
+        for (const auto& item : e.diagnostics().items())
+          d.error(item.where.line > 0 ? item.where : entry.location(), item.message);
+      }
+    }
+  }
+  // A catalog file holds only `gpus:` and `nodes:`.
+  for (const auto& doc : catalogs.documents()) {
+    Reader catalog_root(doc->root(), d, "catalog " + doc->path().string());
+    catalog_root.value("gpus", Need::optional);
+    catalog_root.value("nodes", Need::optional);
+    catalog_root.reject_unknown_keys();
+  }
+
+  if (auto gpu_value = root.value("gpu", Need::required)) {
+    std::string name;
+    if (auto layers = entry_layers(*gpu_value, catalogs, "gpus", "GPU", d, name)) {
+      Reader r(*layers, d, "gpu '" + name + "'");
+      p.gpu = read_gpu(r, name);
+    }
+  }
+  if (auto node_value = root.value("node", Need::required)) {
+    std::string name;
+    if (auto layers = entry_layers(*node_value, catalogs, "nodes", "node", d, name)) {
+      Reader r(*layers, d, "node '" + name + "'");
+      p.node = read_node(r, name);
+    }
+  }
+  if (auto r = root.map("network", Need::required)) p.network = read_network(*r);
+  if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
+  root.reject_unknown_keys();
+  if (d.ok()) check_consistency(p, root, d);
+  d.throw_if_any();
+  return p;
+}
+
+Platform load_platform(const std::filesystem::path& file) {
+  Document doc = Document::load(file);
+  return load_platform(doc, doc.root());
+}
+
+std::vector<std::string> catalog_gpu_names(const std::filesystem::path& catalog_file) {
+  Document doc = Document::load(catalog_file);
+  auto gpus = doc.root().get("gpus");
+  return gpus ? gpus->keys() : std::vector<std::string>{};
+}
+
+}  // namespace trainsim::platform

@@ -1,0 +1,57 @@
+#include "platform/platform.hpp"
+
+#include <stdexcept>
+
+namespace trainsim::platform {
+
+const char* to_string(Precision p) {
+  switch (p) {
+    case Precision::fp64: return "fp64";
+    case Precision::fp32: return "fp32";
+    case Precision::tf32: return "tf32";
+    case Precision::bf16: return "bf16";
+    case Precision::fp16: return "fp16";
+    case Precision::fp8: return "fp8";
+    case Precision::int8: return "int8";
+  }
+  return "?";
+}
+
+const char* to_string(IntraNodeFabric f) {
+  switch (f) {
+    case IntraNodeFabric::nvswitch: return "nvswitch";
+    case IntraNodeFabric::nvlink_mesh: return "nvlink_mesh";
+    case IntraNodeFabric::pcie: return "pcie";
+  }
+  return "?";
+}
+
+const char* to_string(NetworkTopology t) {
+  switch (t) {
+    case NetworkTopology::fat_tree: return "fat_tree";
+    case NetworkTopology::rail_optimized: return "rail_optimized";
+  }
+  return "?";
+}
+
+std::optional<units::FlopRate> GpuSpec::peak_for(Precision p) const {
+  auto it = peak.find(p);
+  if (it == peak.end()) return std::nullopt;
+  return it->second;
+}
+
+units::Bandwidth pcie_x16_bandwidth(int pcie_gen) {
+  // PCI-SIG base specifications: transfer rate per lane x 16 lanes x encoding efficiency / 8 bits.
+  // Gen1/2 use 8b/10b encoding, Gen3-5 use 128b/130b (Gen6 FLIT mode is taken as 242/256).
+  switch (pcie_gen) {
+    case 1: return units::Bandwidth(2.5e9 * 16 * 0.8 / 8);
+    case 2: return units::Bandwidth(5e9 * 16 * 0.8 / 8);
+    case 3: return units::Bandwidth(8e9 * 16 * 128.0 / 130.0 / 8);
+    case 4: return units::Bandwidth(16e9 * 16 * 128.0 / 130.0 / 8);
+    case 5: return units::Bandwidth(32e9 * 16 * 128.0 / 130.0 / 8);
+    case 6: return units::Bandwidth(64e9 * 16 * 242.0 / 256.0 / 8);
+  }
+  throw std::invalid_argument("unknown PCIe generation " + std::to_string(pcie_gen));
+}
+
+}  // namespace trainsim::platform

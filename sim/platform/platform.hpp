@@ -1,0 +1,101 @@
+// platform/platform: what a cluster is made of, as plain validated values.
+//
+// Owns: the description of GPUs, nodes, the network between nodes, and the facility, in SI units.
+// Nothing here simulates anything; topology/ turns a Platform into a graph and engine/ into a
+// SimGrid platform. Depends on: units/ (and config/ in the loader, platform/load.hpp).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "units/quantity.hpp"
+
+namespace trainsim::platform {
+
+enum class Precision { fp64, fp32, tf32, bf16, fp16, fp8, int8 };
+const char* to_string(Precision p);
+
+struct GpuSpec {
+  std::string name;                                       // catalog name, e.g. "A100-SXM4-80GB"
+  std::map<Precision, units::FlopRate> peak;              // dense (not sparse) peak per precision
+  units::Bytes memory{0};                                 // HBM (or GDDR) capacity
+  units::Bandwidth memory_bandwidth{0};                   // HBM bandwidth
+  // NVLink bandwidth per GPU as NVIDIA quotes it: both directions added (A100: 600 GB/s, i.e.
+  // 300 GB/s each way). Zero for GPUs without NVLink. See nvlink_per_direction().
+  units::Bandwidth nvlink_bandwidth{0};
+  int pcie_gen = 4;
+  units::Watts idle_power{0};
+  units::Watts max_power{0};                              // TDP / board power limit
+  std::optional<units::Money> price;                      // list or street price, one GPU
+  std::optional<units::Area> die_area;                    // for export-control performance density
+
+  units::Bandwidth nvlink_per_direction() const { return nvlink_bandwidth / 2.0; }
+  std::optional<units::FlopRate> peak_for(Precision p) const;
+};
+
+// How GPUs inside one node reach each other.
+enum class IntraNodeFabric {
+  nvswitch,     // every GPU has its full NVLink bandwidth to a switch plane (DGX/HGX A100, H100)
+  nvlink_mesh,  // point-to-point NVLink (DGX-1 V100 hybrid cube mesh), modelled like nvswitch
+  pcie          // no NVLink: GPUs talk through the host's PCIe switch (A10 servers)
+};
+const char* to_string(IntraNodeFabric f);
+
+struct NodeSpec {
+  std::string name;
+  int gpus = 8;
+  IntraNodeFabric fabric = IntraNodeFabric::nvswitch;
+  units::Seconds intra_latency{0};   // one-way GPU-to-GPU latency inside the node
+  // Fraction of the intra-node line rate that NCCL-style collectives reach (protocol overheads).
+  double intra_efficiency = 1.0;
+  int nics = 8;                      // compute-network NICs per node
+  units::Bandwidth nic_bandwidth{0}; // per NIC, each direction
+  units::Seconds nic_latency{0};     // one-way GPU -> NIC -> wire latency on one side
+  units::Watts host_power{0};        // non-GPU power of the node at load (CPUs, memory, NICs, fans)
+  units::Watts host_idle_power{0};
+  std::optional<units::Money> price; // the server without its GPUs
+};
+
+// PCIe x16 bandwidth per direction for a PCIe generation, after line encoding (Gen4: 31.5 GB/s).
+units::Bandwidth pcie_x16_bandwidth(int pcie_gen);
+
+enum class NetworkTopology {
+  fat_tree,       // leaf/spine: all NICs of a node go to the same leaf switch
+  rail_optimized  // NIC i of every node in a group goes to leaf ("rail") i of that group
+};
+const char* to_string(NetworkTopology t);
+
+struct NetworkSpec {
+  NetworkTopology topology = NetworkTopology::fat_tree;
+  int nodes = 1;
+  // fat_tree: nodes under one leaf; rail_optimized: nodes in one rail group (one leaf per rail).
+  int nodes_per_leaf = 1;
+  int spines = 0;                       // spine switches (0 only when there is a single leaf)
+  double oversubscription = 1.0;        // leaf downlink : uplink bandwidth (1 = non-blocking)
+  units::Bandwidth link_bandwidth{0};   // one switch port / cable, each direction
+  units::Seconds link_latency{0};       // propagation per cable
+  units::Seconds switch_latency{0};     // per switch traversal (port to port)
+  // Fraction of the network line rate that NCCL reaches (protocol overheads); sourced in the YAML.
+  double efficiency = 1.0;
+};
+
+struct FacilitySpec {
+  double pue = 1.0;
+  units::EnergyPrice electricity_price;
+  units::CarbonIntensity carbon_intensity;
+};
+
+struct Platform {
+  std::string name;
+  std::filesystem::path file;  // where it was loaded from
+  GpuSpec gpu;
+  NodeSpec node;
+  NetworkSpec network;
+  FacilitySpec facility;
+
+  int gpu_count() const { return network.nodes * node.gpus; }
+};
+
+}  // namespace trainsim::platform

@@ -1,0 +1,91 @@
+// Tests for platform/: the bundled catalog and platforms load, extends works, bad files fail with
+// locations and reasons.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "config/diagnostics.hpp"
+#include "platform/load.hpp"
+
+using namespace trainsim;
+using doctest::Approx;
+
+namespace {
+const std::filesystem::path kPlatforms = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms";
+const std::filesystem::path kData = std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "platforms";
+
+config::Diagnostics errors_of(const std::filesystem::path& file) {
+  try {
+    platform::load_platform(file);
+  } catch (const config::ConfigError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+}  // namespace
+
+TEST_CASE("every bundled platform loads without errors") {
+  for (const auto& entry : std::filesystem::directory_iterator(kPlatforms)) {
+    if (entry.path().extension() != ".yaml") continue;
+    CAPTURE(entry.path().string());
+    CHECK_NOTHROW(platform::load_platform(entry.path()));
+  }
+}
+
+TEST_CASE("the A100 platform has the datasheet figures: 312 TFLOP/s bf16, 600 GB/s NVLink, 80 GiB") {
+  auto p = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
+  CHECK(p.gpu_count() == 1024);
+  CHECK(p.gpu.peak_for(platform::Precision::bf16)->value() == Approx(312e12));
+  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(600e9));
+  CHECK(p.gpu.nvlink_per_direction().value() == Approx(300e9));
+  CHECK(p.gpu.memory.value() == Approx(80.0 * (1 << 30)));
+  // 200 Gb/s HDR = 25 GB/s per NIC.
+  CHECK(p.node.nic_bandwidth.value() == Approx(25e9));
+}
+
+TEST_CASE("the A800 extends the A100: same compute, NVLink 400 GB/s instead of 600 GB/s") {
+  auto a100 = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
+  auto a800 = platform::load_platform(kPlatforms / "dgx-a800-1024.yaml");
+  CHECK(a800.gpu.peak_for(platform::Precision::bf16)->value() == a100.gpu.peak_for(platform::Precision::bf16)->value());
+  CHECK(a800.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(a800.gpu.price->currency == "CNY");
+}
+
+TEST_CASE("a what-if GPU is a few lines over a catalog entry") {
+  auto p = platform::load_platform(kData / "a100-nvlink-400.yaml");
+  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(p.gpu.max_power.value() == Approx(400));
+  CHECK(p.node.nics == 4);
+  CHECK(p.node.gpus == 8);
+}
+
+TEST_CASE("PCIe x16 bandwidth per direction follows the PCI-SIG rates and encodings") {
+  // Gen4: 16 GT/s x 16 lanes x 128/130 / 8 = 31.5 GB/s; Gen3: 15.75 GB/s.
+  CHECK(platform::pcie_x16_bandwidth(4).value() == Approx(31.5077e9).epsilon(1e-4));
+  CHECK(platform::pcie_x16_bandwidth(3).value() == Approx(15.7538e9).epsilon(1e-4));
+}
+
+TEST_CASE("an unknown GPU name is an error at its line and column with a suggestion") {
+  auto d = errors_of(kData / "unknown-gpu.yaml");
+  REQUIRE(d.items().size() == 1);
+  CHECK(d.items()[0].where.line == 3);
+  CHECK(d.items()[0].where.column == 6);
+  CHECK(d.items()[0].message.find("did you mean 'A100-SXM4-80GB'") != std::string::npos);
+}
+
+TEST_CASE("a fabric of several leaves without spines does not connect and says so") {
+  auto d = errors_of(kData / "disconnected.yaml");
+  REQUIRE(d.items().size() == 1);
+  CHECK(d.items()[0].message.find("expected spines >= 1") != std::string::npos);
+}
+
+TEST_CASE("all problems of a file are reported together: a typo, a zero bandwidth, a missing unit") {
+  auto d = errors_of(kData / "many-errors.yaml");
+  CHECK(d.items().size() == 3);
+  std::string all = d.to_string();
+  CHECK(all.find("many-errors.yaml:5:3: error: unknown key 'nvlink_bandwith'") != std::string::npos);
+  CHECK(all.find("did you mean 'nvlink_bandwidth'") != std::string::npos);
+  CHECK(all.find("many-errors.yaml:13:19: error: 'link_bandwidth'") != std::string::npos);
+  CHECK(all.find("greater than zero") != std::string::npos);
+  CHECK(all.find("many-errors.yaml:15:19: error: 'switch_latency'") != std::string::npos);
+}
