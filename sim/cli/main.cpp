@@ -1,12 +1,46 @@
-// cli/main: the trainsim command. Parses the command line and dispatches to subcommands.
+// cli/main: the trainsim command. Dispatches to the subcommands declared in cli/commands.hpp.
 #include <cstring>
 #include <iostream>
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace {
+struct Subcommand {
+  const char* name;
+  int (*run)(int, char**);
+  const char* usage;
+};
+
+const Subcommand kSubcommands[] = {
+    {"validate", trainsim::cli::run_validate, "validate FILE...            check platform files; print ok or every error"},
+    {"platform", trainsim::cli::run_platform, "platform describe FILE [--dot OUT.dot]   summarise a platform"},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: trainsim COMMAND [ARGS]\n\ncommands:\n";
+  for (const auto& c : kSubcommands) out << "  " << c.usage << "\n";
+  out << "  --version                   print the version\n";
+}
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
+  }
+  std::string command = argv[1];
+  if (command == "--version") {
     std::cout << "trainsim " << TRAINSIM_VERSION << "\n";
     return 0;
   }
-  std::cerr << "usage: trainsim --version\n";
+  if (command == "help" || command == "--help" || command == "-h") {
+    print_usage(std::cout);
+    return 0;
+  }
+  for (const auto& c : kSubcommands)
+    if (command == c.name) return c.run(argc - 1, argv + 1);
+  std::cerr << "trainsim: unknown command '" << command << "'\n";
+  print_usage(std::cerr);
   return 2;
 }

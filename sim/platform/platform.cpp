@@ -1,5 +1,6 @@
 #include "platform/platform.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace trainsim::platform {
@@ -38,6 +39,19 @@ std::optional<units::FlopRate> GpuSpec::peak_for(Precision p) const {
   auto it = peak.find(p);
   if (it == peak.end()) return std::nullopt;
   return it->second;
+}
+
+units::FlopRate GpuSpec::half_precision_peak() const {
+  return std::max(peak_for(Precision::bf16).value_or(units::FlopRate(0)),
+                  peak_for(Precision::fp16).value_or(units::FlopRate(0)));
+}
+
+units::FlopRate cluster_peak(const Platform& p, Precision precision) {
+  return p.gpu.peak_for(precision).value_or(units::FlopRate(0)) * double(p.gpu_count());
+}
+
+units::Watts max_it_power(const Platform& p) {
+  return p.gpu.max_power * double(p.gpu_count()) + p.node.host_power * double(p.network.nodes);
 }
 
 units::Bandwidth pcie_x16_bandwidth(int pcie_gen) {

@@ -33,6 +33,9 @@ struct GpuSpec {
 
   units::Bandwidth nvlink_per_direction() const { return nvlink_bandwidth / 2.0; }
   std::optional<units::FlopRate> peak_for(Precision p) const;
+  // The 16-bit tensor peak (bf16, or fp16 on GPUs without bf16 such as the V100): the rate that
+  // mixed-precision training and MFU figures refer to.
+  units::FlopRate half_precision_peak() const;
 };
 
 // How GPUs inside one node reach each other.
@@ -97,5 +100,11 @@ struct Platform {
 
   int gpu_count() const { return network.nodes * node.gpus; }
 };
+
+// The cluster's peak rate at a precision (GPUs x dense peak), zero if the GPU lacks the precision.
+units::FlopRate cluster_peak(const Platform& p, Precision precision);
+// Largest IT power draw: every GPU at max_power plus every node's host_power. Network switches
+// are not described yet and are not included.
+units::Watts max_it_power(const Platform& p);
 
 }  // namespace trainsim::platform

@@ -223,6 +223,12 @@ std::string format_bytes(Bytes b) {
   return format_with(b.value(), u, f, 6);
 }
 
+std::string format_bytes_binary(Bytes b) {
+  static const char* const u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  static const double f[] = {1, kibi, mebi, gibi, tebi, tebi * kibi};
+  return format_with(b.value(), u, f, 6);
+}
+
 std::string format_bandwidth(Bandwidth bw) {
   static const char* const u[] = {"B/s", "kB/s", "MB/s", "GB/s", "TB/s", "PB/s"};
   static const double f[] = {1, kilo, mega, giga, tera, peta};

@@ -34,6 +34,7 @@ EnergyPrice parse_energy_price(std::string_view text);    // "0.08 USD/kWh", "0.
 
 // Human-readable forms used by the CLI and docs (decimal prefixes, like datasheets).
 std::string format_bytes(Bytes b);            // "80 GB", "1.07 GB"
+std::string format_bytes_binary(Bytes b);     // "80 GiB": memory capacities, as nvidia-smi counts them
 std::string format_bandwidth(Bandwidth bw);   // "300 GB/s"
 std::string format_seconds(Seconds t);        // "12.3 us", "4.56 s", "34.2 days"
 std::string format_flop_rate(FlopRate r);     // "312 TFLOP/s"

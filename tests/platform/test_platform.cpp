@@ -89,3 +89,12 @@ TEST_CASE("all problems of a file are reported together: a typo, a zero bandwidt
   CHECK(all.find("greater than zero") != std::string::npos);
   CHECK(all.find("many-errors.yaml:15:19: error: 'switch_latency'") != std::string::npos);
 }
+
+TEST_CASE("cluster peak and maximum IT power follow from the per-GPU and per-node figures") {
+  auto p = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
+  // 1,024 x 312 TFLOP/s = 319.5 PFLOP/s bf16.
+  CHECK(platform::cluster_peak(p, platform::Precision::bf16).value() == Approx(1024 * 312e12));
+  CHECK(platform::cluster_peak(p, platform::Precision::fp8).value() == 0.0);
+  // 1,024 x 400 W + 128 x 3,300 W (DGX A100: 6.5 kW system max) = 832 kW.
+  CHECK(platform::max_it_power(p).value() == Approx(1024 * 400.0 + 128 * 3300.0));
+}

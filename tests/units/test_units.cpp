@@ -97,5 +97,6 @@ TEST_CASE("money of different currencies does not add silently") {
 TEST_CASE("formatting uses decimal prefixes like datasheets") {
   CHECK(format_bandwidth(Bandwidth(300e9)) == "300 GB/s");
   CHECK(format_bytes(Bytes(80e9)) == "80 GB");
+  CHECK(format_bytes_binary(Bytes(80.0 * gibi)) == "80 GiB");
   CHECK(format_joules(Joules(1287 * 3.6e9)) == "1287 MWh");
 }

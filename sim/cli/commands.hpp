@@ -1,0 +1,12 @@
+// cli/commands: the subcommands of the trainsim executable. Each takes the arguments after its
+// name (argv[0] is the subcommand name) and returns the process exit code: 0 success, 1 invalid
+// input (errors printed to stderr), 2 wrong usage.
+#pragma once
+
+namespace trainsim::cli {
+
+int run_validate(int argc, char** argv);           // trainsim validate FILE...
+int run_platform(int argc, char** argv);           // trainsim platform describe FILE [--dot FILE]
+int run_nccl_tests(int argc, char** argv);         // trainsim nccl-tests --platform FILE --op ... (engine/)
+
+}  // namespace trainsim::cli
