@@ -82,27 +82,52 @@ bool resolve_chain(const Catalogs& catalogs, const std::string& kind, const std:
 }
 
 // A `gpu:` or `node:` value: either a catalog name, or a map that may `extends` a catalog name.
-std::optional<std::vector<Value>> entry_layers(const Value& v, const Catalogs& catalogs, const std::string& kind,
-                                               const std::string& singular, Diagnostics& d, std::string& name) {
-  std::vector<Value> layers;
+// Returns false when the chain cannot be resolved; `complete` tells whether the value stands on its
+// own (a name, or a map with `extends`) or only amends what a less specific section says.
+bool entry_layers(const Value& v, const Catalogs& catalogs, const std::string& kind, const std::string& singular,
+                  Diagnostics& d, std::string& name, std::vector<Value>& layers, bool& complete) {
+  complete = true;
   if (v.is_scalar()) {
     name = v.scalar();
-    if (!resolve_chain(catalogs, kind, singular, name, v.location(), d, layers)) return std::nullopt;
-    return layers;
+    return resolve_chain(catalogs, kind, singular, name, v.location(), d, layers);
   }
   if (!v.is_map()) {
     d.error(v.location(), "'" + singular + "' must be a catalog name or a map of fields");
-    return std::nullopt;
+    return false;
   }
   layers.push_back(v);
   auto parent = v.get("extends");
   if (parent) {
     name = parent->scalar() + " (modified)";
-    if (!resolve_chain(catalogs, kind, singular, parent->scalar(), parent->location(), d, layers)) return std::nullopt;
-  } else {
-    auto own = v.get("name");
-    name = own ? own->scalar() : "custom";
+    return resolve_chain(catalogs, kind, singular, parent->scalar(), parent->location(), d, layers);
   }
+  auto own = v.get("name");
+  name = own ? own->scalar() : "custom";
+  complete = false;
+  return true;
+}
+
+// Collects the layers of `key` over the sections (most specific first): amending maps stack until
+// a section gives a complete entry.
+std::optional<std::vector<Value>> section_layers(const std::vector<Value>& sections, const std::string& key,
+                                                 const Catalogs& catalogs, const std::string& kind,
+                                                 const std::string& singular, Diagnostics& d, std::string& name) {
+  std::vector<Value> layers;
+  bool amended = false;
+  for (const auto& section : sections) {
+    auto v = section.get(key);
+    if (!v) continue;
+    bool complete = false;
+    std::string entry_name;
+    if (!entry_layers(*v, catalogs, kind, singular, d, entry_name, layers, complete)) return std::nullopt;
+    if (complete) {
+      name = amended ? entry_name.substr(0, entry_name.find(" (modified)")) + " (modified)" : entry_name;
+      return layers;
+    }
+    amended = true;
+    name = entry_name;
+  }
+  if (layers.empty()) return std::nullopt;
   return layers;
 }
 
@@ -208,16 +233,20 @@ void check_consistency(const Platform& p, Reader& root, Diagnostics& d) {
 
 }  // namespace
 
-Platform load_platform(const Document& document, const Value& section) {
+Platform load_platform(const Document& document, const Value* overrides) {
   Diagnostics d;
   Platform p;
   p.file = document.path();
-  Reader root(section, d, "platform");
+  std::vector<Value> sections;
+  if (overrides) sections.push_back(*overrides);
+  sections.push_back(document.root());
+  Reader root(sections, d, "platform");
+  if (overrides) root.value("file", Need::optional);  // the scenario's pointer to this file
   p.name = root.string("name", Need::required).value_or("");
   root.string("description", Need::optional);
 
   Catalogs catalogs;
-  if (auto c = root.value("catalog", Need::optional)) {
+  if (auto c = document.root().get("catalog")) {
     std::vector<Value> entries = c->is_sequence() ? c->items() : std::vector<Value>{*c};
     for (const auto& entry : entries) {
       std::filesystem::path path = entry.scalar();
@@ -230,6 +259,7 @@ Platform load_platform(const Document& document, const Value& section) {
       }
     }
   }
+  root.value("catalog", Need::optional);
   // A catalog file holds only `gpus:` and `nodes:`.
   for (const auto& doc : catalogs.documents()) {
     Reader catalog_root(doc->root(), d, "catalog " + doc->path().string());
@@ -238,20 +268,17 @@ Platform load_platform(const Document& document, const Value& section) {
     catalog_root.reject_unknown_keys();
   }
 
-  if (auto gpu_value = root.value("gpu", Need::required)) {
-    std::string name;
-    if (auto layers = entry_layers(*gpu_value, catalogs, "gpus", "GPU", d, name)) {
+  std::string name;
+  if (root.value("gpu", Need::required))
+    if (auto layers = section_layers(sections, "gpu", catalogs, "gpus", "GPU", d, name)) {
       Reader r(*layers, d, "gpu '" + name + "'");
       p.gpu = read_gpu(r, name);
     }
-  }
-  if (auto node_value = root.value("node", Need::required)) {
-    std::string name;
-    if (auto layers = entry_layers(*node_value, catalogs, "nodes", "node", d, name)) {
+  if (root.value("node", Need::required))
+    if (auto layers = section_layers(sections, "node", catalogs, "nodes", "node", d, name)) {
       Reader r(*layers, d, "node '" + name + "'");
       p.node = read_node(r, name);
     }
-  }
   if (auto r = root.map("network", Need::required)) p.network = read_network(*r);
   if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
   root.reject_unknown_keys();
@@ -262,7 +289,7 @@ Platform load_platform(const Document& document, const Value& section) {
 
 Platform load_platform(const std::filesystem::path& file) {
   Document doc = Document::load(file);
-  return load_platform(doc, doc.root());
+  return load_platform(doc);
 }
 
 std::vector<std::string> catalog_gpu_names(const std::filesystem::path& catalog_file) {

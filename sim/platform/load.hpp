@@ -17,9 +17,11 @@ namespace trainsim::platform {
 // Loads a platform file. Throws config::ConfigError listing every problem found.
 Platform load_platform(const std::filesystem::path& file);
 
-// Same, from an already parsed (and possibly --set modified) document. `section` is the map that
-// holds the platform (the document root for a platform file).
-Platform load_platform(const config::Document& document, const config::Value& section);
+// Same, from an already parsed document. `overrides`, when given, is a map with the same keys as
+// a platform file (plus `file`, which names it): a scenario's `platform:` section and its --set
+// values. Its `network` and `facility` fields are merged over the file's; a `gpu`/`node` map
+// without `extends` is merged over the file's entry, a name or a map with `extends` replaces it.
+Platform load_platform(const config::Document& document, const config::Value* overrides = nullptr);
 
 // The names in the catalogs a platform file refers to (for listing and suggestions).
 std::vector<std::string> catalog_gpu_names(const std::filesystem::path& catalog_file);

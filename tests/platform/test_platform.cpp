@@ -98,3 +98,27 @@ TEST_CASE("cluster peak and maximum IT power follow from the per-GPU and per-nod
   // 1,024 x 400 W + 128 x 3,300 W (DGX A100: 6.5 kW system max) = 832 kW.
   CHECK(platform::max_it_power(p).value() == Approx(1024 * 400.0 + 128 * 3300.0));
 }
+
+TEST_CASE("overrides amend a platform file field by field, as a scenario's --set does") {
+  auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
+  auto overrides = config::Document::parse(
+      "file: dgx-a100-1024.yaml\ngpu:\n  nvlink_bandwidth: 400 GB/s\nnetwork:\n  nodes: 64\n", "scenario.yaml");
+  auto p = platform::load_platform(file, &overrides.root());
+  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(p.gpu.max_power.value() == Approx(400));  // still the A100's
+  CHECK(p.gpu_count() == 512);
+  CHECK(p.network.spines == 16);
+}
+
+TEST_CASE("an override naming another catalog GPU replaces the GPU; a typo in an override is located") {
+  auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
+  auto swap = config::Document::parse("gpu: A800-SXM4-80GB\n", "scenario.yaml");
+  CHECK(platform::load_platform(file, &swap.root()).gpu.nvlink_bandwidth.value() == Approx(400e9));
+  auto typo = config::Document::parse("network:\n  nodez: 64\n", "scenario.yaml");
+  try {
+    platform::load_platform(file, &typo.root());
+    FAIL("expected an error");
+  } catch (const config::ConfigError& e) {
+    CHECK(e.diagnostics().items().at(0).to_string().find("scenario.yaml:2:3: error: unknown key 'nodez'") == 0);
+  }
+}
