@@ -1,0 +1,90 @@
+#include "workload/memory.hpp"
+
+#include <algorithm>
+
+#include "units/parse.hpp"
+
+namespace trainsim::workload {
+
+namespace {
+// Activations are stored in 16-bit (2 bytes per element); dropout masks take 1 byte per element.
+units::Bytes attention_and_mlp_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+  const double s = m.sequence, b = p.micro_batch, h = m.hidden, kv = m.kv_hidden(), f = m.ffn_hidden, a = m.heads;
+  const double t = p.tensor;
+  const double mask = o.dropout ? 1.0 : 0.0;
+  const bool stores_scores = !o.flash_attention && p.recompute == Recomputation::none;
+  // Korthikanti et al. 2022, section 4.1: per layer 34 sbh + 5 a s^2 b for GPT. The parts that
+  // stay whole under tensor parallelism are the two norm inputs (4sbh), the attention and MLP
+  // inputs (2sbh each) and the two dropout masks (sbh each): "10 sbh" in the paper's Table 2.
+  double unsplit = 4 * s * b * h + 4 * s * b * h + 2 * mask * s * b * h;
+  // Inside the tensor-parallel region: Q, K, V (2sbh + 4sb kv), the projection input (2sbh), the
+  // MLP intermediates (GeLU: input and output, 4sbf; SwiGLU: gate, up, activation and product,
+  // 8sbf) and the s x s attention scores (softmax output 2, its dropout mask 1, dropout output 2).
+  double split = 2 * s * b * h + 4 * s * b * kv + 2 * s * b * h;
+  split += (m.activation == Activation::swiglu ? 8 : 4) * s * b * f;
+  if (stores_scores) split += (4 + mask) * a * s * s * b;
+  if (p.sequence_parallel) return units::Bytes((unsplit + split) / t);
+  return units::Bytes(unsplit + split / t);
+}
+
+std::string part(const char* name, units::Bytes b) { return std::string(name) + " " + units::format_bytes_binary(b); }
+}  // namespace
+
+units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+  if (p.recompute == Recomputation::full) {
+    // Only each layer's input is kept (2sbh), sharded along the sequence with SP.
+    double input = 2.0 * m.sequence * p.micro_batch * m.hidden;
+    return units::Bytes(p.sequence_parallel ? input / p.tensor : input);
+  }
+  return attention_and_mlp_bytes(m, p, o);
+}
+
+MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+  const ParameterCount params = count_parameters(m);
+  const int chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;
+  const int layers_per_stage = m.layers / p.pipeline;
+  const double t = p.tensor, d = p.data;
+  const double micro_batches = p.micro_batches();
+  MemoryBreakdown worst;
+  for (int stage = 0; stage < p.pipeline; ++stage) {
+    // Parameters held by one GPU of this stage.
+    double weights = 0;
+    for (int i = 0; i < layers_per_stage; ++i) {
+      int layer = stage * layers_per_stage + i;
+      weights += m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer;
+    }
+    weights /= t;
+    // The input embedding sits on the first stage; the LM head (or, with tied embeddings and more
+    // than one stage, a copy of the embedding) on the last.
+    double vocab_matrix = double(m.vocab) * m.hidden / t;
+    if (stage == 0) weights += params.embedding / t;
+    if (stage == p.pipeline - 1 && (!m.tied_embeddings || p.pipeline > 1)) weights += vocab_matrix;
+
+    MemoryBreakdown mb;
+    mb.stage = stage;
+    const double shard_optimizer = p.zero_stage >= 1 ? d : 1, shard_gradients = p.zero_stage >= 2 ? d : 1,
+                 shard_weights = p.zero_stage >= 3 ? d : 1;
+    mb.weights = units::Bytes(weights * o.state.weights / shard_weights);
+    mb.gradients = units::Bytes(weights * o.state.gradients / shard_gradients);
+    mb.optimizer = units::Bytes(weights * o.state.optimizer / shard_optimizer);
+    // 1F1B: stage i keeps the activations of min(p - i, m) micro-batches in flight (Narayanan et
+    // al. 2021); the interleaved schedule holds (1 + (p-1)/(p v)) times the first stage's share
+    // (Korthikanti et al. 2022, section 4.2.3).
+    double in_flight = std::min<double>(p.pipeline - stage, micro_batches);
+    if (chunks > 1 && stage == 0) in_flight = p.pipeline * (1.0 + (p.pipeline - 1.0) / (p.pipeline * chunks));
+    mb.activations = layer_activation_bytes(m, p, o) * (in_flight * layers_per_stage);
+    // The last stage also holds the fp32 logits of one micro-batch for the loss: 4 s b V / t.
+    if (stage == p.pipeline - 1) mb.activations += units::Bytes(4.0 * m.sequence * p.micro_batch * m.vocab / t);
+    mb.reserved = o.reserved;
+    if (stage == 0 || mb.total() > worst.total()) worst = mb;
+  }
+  return worst;
+}
+
+std::string MemoryBreakdown::to_string() const {
+  return part("weights", weights) + " + " + part("gradients", gradients) + " + " + part("optimizer", optimizer) +
+         " + " + part("activations", activations) + " + " + part("reserved", reserved) + " = " +
+         units::format_bytes_binary(total());
+}
+
+}  // namespace trainsim::workload

@@ -1,0 +1,46 @@
+// workload/memory: how much HBM one GPU needs for a model under a parallel plan.
+//
+// Owns: weights, gradients and optimizer states by ZeRO stage (Rajbhandari et al. 2020) and
+// activations by recomputation mode, tensor and sequence parallelism, and pipeline schedule
+// (Korthikanti et al. 2022), for the most loaded pipeline stage. Depends on: workload/model.hpp,
+// workload/plan.hpp.
+#pragma once
+
+#include <string>
+
+#include "workload/model.hpp"
+#include "workload/plan.hpp"
+
+namespace trainsim::workload {
+
+// Byte sizes of the training state per parameter. Mixed-precision Adam keeps 16-bit weights and
+// an fp32 master copy plus two fp32 moments (12 bytes, "K = 12" in the ZeRO paper); gradients are
+// 16-bit (DeepSpeed) or accumulated in fp32 (Megatron-LM's main_grad, the default here).
+struct StateBytes {
+  double weights = 2;
+  double gradients = 4;
+  double optimizer = 12;
+};
+
+struct MemoryOptions {
+  StateBytes state;
+  bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
+  bool dropout = true;           // GPT-3/Megatron train with dropout masks; LLaMA does not
+  units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
+};
+
+struct MemoryBreakdown {
+  int stage = 0;  // the pipeline stage this breakdown is for (the most loaded one)
+  units::Bytes weights{0}, gradients{0}, optimizer{0}, activations{0}, reserved{0};
+  units::Bytes total() const { return weights + gradients + optimizer + activations + reserved; }
+  std::string to_string() const;  // "weights 4.4 GB + gradients ... = total"
+};
+
+// Activation bytes of one transformer layer for one micro-batch, per GPU (Korthikanti et al.
+// 2022, Table 2, generalised to grouped-query attention and SwiGLU).
+units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
+
+// Memory of the most loaded GPU: every pipeline stage is evaluated and the largest returned.
+MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
+
+}  // namespace trainsim::workload

@@ -1,0 +1,120 @@
+// Tests for workload/memory against Korthikanti et al. 2022 (activations) and Rajbhandari et al.
+// 2020 (ZeRO model states).
+#include <doctest/doctest.h>
+
+#include "workload/memory.hpp"
+
+using namespace trainsim::workload;
+using doctest::Approx;
+
+namespace {
+TransformerModel gpt3_175b() {
+  TransformerModel m;
+  m.layers = 96;
+  m.hidden = 12288;
+  m.heads = m.kv_heads = 96;
+  m.ffn_hidden = 4 * 12288;
+  m.vocab = 51200;
+  m.sequence = 2048;
+  return m;
+}
+ParallelPlan tp8(Recomputation r, bool sp) {
+  ParallelPlan p;
+  p.tensor = 8;
+  p.micro_batch = 1;
+  p.recompute = r;
+  p.sequence_parallel = sp;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("activations per layer with tensor parallelism: sbh (10 + 24/t + 5as/ht) (Korthikanti Table 2)") {
+  auto m = gpt3_175b();
+  double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::none, false), {}).value() ==
+        Approx(s * b * h * (10 + 24 / t + 5 * a * s / (h * t))));
+}
+
+TEST_CASE("sequence parallelism divides everything by t: sbh (34/t + 5as/ht)") {
+  auto m = gpt3_175b();
+  double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::none, true), {}).value() ==
+        Approx(s * b * h * (34 / t + 5 * a * s / (h * t))));
+}
+
+TEST_CASE("selective recomputation with sequence parallelism keeps sbh 34/t") {
+  auto m = gpt3_175b();
+  double s = 2048, b = 1, h = 12288, t = 8;
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::selective, true), {}).value() == Approx(s * b * h * 34 / t));
+}
+
+TEST_CASE("full recomputation keeps only each layer's input, 2sbh") {
+  auto m = gpt3_175b();
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::full, false), {}).value() == Approx(2.0 * 2048 * 12288));
+}
+
+TEST_CASE("flash attention stores no s x s scores, like selective recomputation") {
+  auto m = gpt3_175b();
+  MemoryOptions flash;
+  flash.flash_attention = true;
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::none, true), flash).value() ==
+        Approx(layer_activation_bytes(m, tp8(Recomputation::selective, true), {}).value()));
+}
+
+TEST_CASE("ZeRO stages shrink model states as in Rajbhandari et al. 2020, Figure 1 (7.5B, Nd = 64)") {
+  // The paper: baseline 120 GB, P_os 31.4 GB, P_os+g 16.6 GB, P_os+g+p 1.9 GB, with 2 + 2 + 12
+  // bytes per parameter. Ratios are independent of the exact parameter count.
+  TransformerModel m = gpt3_175b();
+  m.layers = 36;
+  m.hidden = 4096;
+  m.heads = m.kv_heads = 32;
+  m.ffn_hidden = 4 * 4096;
+  MemoryOptions o;
+  o.state = StateBytes{2, 2, 12};
+  ParallelPlan p;
+  p.data = 64;
+  p.global_batch = 64;
+  auto states = [&](int zero) {
+    p.zero_stage = zero;
+    auto mb = memory_per_gpu(m, p, o);
+    return (mb.weights + mb.gradients + mb.optimizer).value();
+  };
+  double base = states(0);
+  CHECK(states(1) / base == Approx(31.4 / 120).epsilon(0.01));
+  CHECK(states(2) / base == Approx(16.6 / 120).epsilon(0.01));
+  CHECK(states(3) / base == Approx(1.9 / 120).epsilon(0.03));
+}
+
+TEST_CASE("GPT-3 175B does not fit on one 80 GiB GPU per 8-way tensor group without pipelining") {
+  auto m = gpt3_175b();
+  ParallelPlan p = tp8(Recomputation::full, false);
+  p.global_batch = 8;
+  auto mb = memory_per_gpu(m, p, {});
+  // 175e9 / 8 x 18 bytes = 393 GB of model states alone.
+  CHECK(mb.total().value() > 80.0 * (1 << 30));
+  p.pipeline = 16;
+  p.global_batch = 16;
+  auto split = memory_per_gpu(m, p, {});
+  CHECK(split.total().value() < 80.0 * (1 << 30));
+  CHECK(split.to_string().find("optimizer") != std::string::npos);
+}
+
+TEST_CASE("plan problems name the reason: GPU count, heads, layers, batch") {
+  auto m = gpt3_175b();
+  ParallelPlan p;
+  p.data = 2;
+  p.tensor = 7;
+  p.pipeline = 5;
+  p.global_batch = 3;
+  auto problems = plan_problems(m, p, 64);
+  REQUIRE(problems.size() >= 4);
+  CHECK(problems[0].find("= 70 GPUs, but the cluster has 64") != std::string::npos);
+  CHECK(problems[1].find("does not divide the 96 attention heads") != std::string::npos);
+  bool layers = false, batch = false;
+  for (auto& s : problems) {
+    layers |= s.find("96 layers do not split evenly over 5") != std::string::npos;
+    batch |= s.find("global batch 3") != std::string::npos;
+  }
+  CHECK(layers);
+  CHECK(batch);
+}
