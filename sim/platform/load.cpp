@@ -2,12 +2,13 @@
 #include "platform/load.hpp"
 
 #include <algorithm>
-#include <memory>
 
+#include "config/catalog.hpp"
 #include "config/reader.hpp"
 
 namespace trainsim::platform {
 
+using config::Catalogs;
 using config::Diagnostics;
 using config::Document;
 using config::Location;
@@ -17,119 +18,6 @@ using config::Sign;
 using config::Value;
 
 namespace {
-
-// The catalogs named by one platform file, kept alive while their Values are read.
-class Catalogs {
-public:
-  void add(Document doc) { docs_.push_back(std::make_unique<Document>(std::move(doc))); }
-
-  // Entry `name` of section `kind` ("gpus" or "nodes"), or nullopt.
-  std::optional<Value> find(const std::string& kind, const std::string& name) const {
-    for (const auto& doc : docs_)
-      if (auto section = doc->root().get(kind))
-        if (auto entry = section->get(name)) return entry;
-    return std::nullopt;
-  }
-
-  std::vector<std::string> names(const std::string& kind) const {
-    std::vector<std::string> out;
-    for (const auto& doc : docs_)
-      if (auto section = doc->root().get(kind))
-        for (const auto& k : section->keys()) out.push_back(k);
-    return out;
-  }
-
-  const std::vector<std::unique_ptr<Document>>& documents() const { return docs_; }
-
-private:
-  std::vector<std::unique_ptr<Document>> docs_;
-};
-
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out;
-}
-
-// Resolves a catalog reference into layers (most specific first), following `extends` chains.
-// `kind` is "gpus" or "nodes"; `singular` is "GPU" or "node" for messages.
-bool resolve_chain(const Catalogs& catalogs, const std::string& kind, const std::string& singular,
-                   const std::string& name, const Location& where, Diagnostics& d, std::vector<Value>& layers) {
-  std::string current = name;
-  Location current_where = where;
-  for (int depth = 0; depth < 16; ++depth) {
-    auto entry = catalogs.find(kind, current);
-    if (!entry) {
-      auto known = catalogs.names(kind);
-      std::string hint = config::closest(current, known);
-      d.error(current_where, "unknown " + singular + " '" + current + "'" +
-                                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + " (expected one of: " +
-                                 (known.empty() ? "none: name a catalog file with 'catalog:'" : join(known)) + ")");
-      return false;
-    }
-    if (!entry->is_map()) {
-      d.error(entry->location(), singular + " '" + current + "' must be a map of fields");
-      return false;
-    }
-    layers.push_back(*entry);
-    auto parent = entry->get("extends");
-    if (!parent) return true;
-    current_where = parent->location();
-    current = parent->scalar();
-  }
-  d.error(where, singular + " '" + name + "' extends itself through a cycle of 'extends' (expected a chain that ends)");
-  return false;
-}
-
-// A `gpu:` or `node:` value: either a catalog name, or a map that may `extends` a catalog name.
-// Returns false when the chain cannot be resolved; `complete` tells whether the value stands on its
-// own (a name, or a map with `extends`) or only amends what a less specific section says.
-bool entry_layers(const Value& v, const Catalogs& catalogs, const std::string& kind, const std::string& singular,
-                  Diagnostics& d, std::string& name, std::vector<Value>& layers, bool& complete) {
-  complete = true;
-  if (v.is_scalar()) {
-    name = v.scalar();
-    return resolve_chain(catalogs, kind, singular, name, v.location(), d, layers);
-  }
-  if (!v.is_map()) {
-    d.error(v.location(), "'" + singular + "' must be a catalog name or a map of fields");
-    return false;
-  }
-  layers.push_back(v);
-  auto parent = v.get("extends");
-  if (parent) {
-    name = parent->scalar() + " (modified)";
-    return resolve_chain(catalogs, kind, singular, parent->scalar(), parent->location(), d, layers);
-  }
-  auto own = v.get("name");
-  name = own ? own->scalar() : "custom";
-  complete = false;
-  return true;
-}
-
-// Collects the layers of `key` over the sections (most specific first): amending maps stack until
-// a section gives a complete entry.
-std::optional<std::vector<Value>> section_layers(const std::vector<Value>& sections, const std::string& key,
-                                                 const Catalogs& catalogs, const std::string& kind,
-                                                 const std::string& singular, Diagnostics& d, std::string& name) {
-  std::vector<Value> layers;
-  bool amended = false;
-  for (const auto& section : sections) {
-    auto v = section.get(key);
-    if (!v) continue;
-    bool complete = false;
-    std::string entry_name;
-    if (!entry_layers(*v, catalogs, kind, singular, d, entry_name, layers, complete)) return std::nullopt;
-    if (complete) {
-      name = amended ? entry_name.substr(0, entry_name.find(" (modified)")) + " (modified)" : entry_name;
-      return layers;
-    }
-    amended = true;
-    name = entry_name;
-  }
-  if (layers.empty()) return std::nullopt;
-  return layers;
-}
 
 const std::vector<std::pair<std::string, Precision>> kPrecisions = {
     {"fp64", Precision::fp64}, {"fp32", Precision::fp32}, {"tf32", Precision::tf32}, {"bf16", Precision::bf16},
@@ -246,36 +134,18 @@ Platform load_platform(const Document& document, const Value* overrides) {
   root.string("description", Need::optional);
 
   Catalogs catalogs;
-  if (auto c = document.root().get("catalog")) {
-    std::vector<Value> entries = c->is_sequence() ? c->items() : std::vector<Value>{*c};
-    for (const auto& entry : entries) {
-      std::filesystem::path path = entry.scalar();
-      if (path.is_relative()) path = document.path().parent_path() / path;
-      try {
-        catalogs.add(Document::load(path));
-      } catch (const config::ConfigError& e) {
-        for (const auto& item : e.diagnostics().items())
-          d.error(item.where.line > 0 ? item.where : entry.location(), item.message);
-      }
-    }
-  }
+  if (auto c = document.root().get("catalog")) catalogs.load(*c, d);
   root.value("catalog", Need::optional);
-  // A catalog file holds only `gpus:` and `nodes:`.
-  for (const auto& doc : catalogs.documents()) {
-    Reader catalog_root(doc->root(), d, "catalog " + doc->path().string());
-    catalog_root.value("gpus", Need::optional);
-    catalog_root.value("nodes", Need::optional);
-    catalog_root.reject_unknown_keys();
-  }
+  catalogs.check_sections({"gpus", "nodes"}, d);
 
   std::string name;
   if (root.value("gpu", Need::required))
-    if (auto layers = section_layers(sections, "gpu", catalogs, "gpus", "GPU", d, name)) {
+    if (auto layers = config::entry_layers(sections, "gpu", catalogs, "gpus", "GPU", d, name)) {
       Reader r(*layers, d, "gpu '" + name + "'");
       p.gpu = read_gpu(r, name);
     }
   if (root.value("node", Need::required))
-    if (auto layers = section_layers(sections, "node", catalogs, "nodes", "node", d, name)) {
+    if (auto layers = config::entry_layers(sections, "node", catalogs, "nodes", "node", d, name)) {
       Reader r(*layers, d, "node '" + name + "'");
       p.node = read_node(r, name);
     }
