@@ -100,6 +100,12 @@ Document Document::load(const std::filesystem::path& path) {
   return parse(buffer.str(), path);
 }
 
+std::string Document::dump() const {
+  YAML::Emitter out;
+  out << root_.impl_->node;
+  return std::string(out.c_str()) + "\n";
+}
+
 void Document::set(const std::string& dotted_path, const std::string& value, const std::string& origin) {
   YAML::Node node = root_.impl_->node;
   const auto& doc = root_.impl_->doc;
@@ -115,7 +121,12 @@ void Document::set(const std::string& dotted_path, const std::string& value, con
     if (dot == std::string::npos) {
       YAML::Node scalar(value);
       node[key] = scalar;
-      doc->injected.emplace_back(node[key], Location{origin, 0, 0});
+      // Both the value and its key report the --set origin (unknown-key errors point at the key).
+      for (auto kv : node)
+        if (kv.first.as<std::string>() == key) {
+          doc->injected.emplace_back(kv.first, Location{origin, 0, 0});
+          doc->injected.emplace_back(kv.second, Location{origin, 0, 0});
+        }
       return;
     }
     YAML::Node child = node[key];

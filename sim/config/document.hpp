@@ -49,6 +49,8 @@ public:
   const Value& root() const { return root_; }
   const std::string& text() const { return text_; }
   const std::filesystem::path& path() const { return path_; }
+  // The YAML of the current tree (after set()), re-emitted: comments are not kept.
+  std::string dump() const;
 
   // Replaces (or creates) the scalar at a dotted path, e.g. "network.link_bandwidth" = "100 Gb/s".
   // The new value's location is reported as `origin` (e.g. "--set network.link_bandwidth").

@@ -53,6 +53,12 @@ Location Reader::location_of(const std::string& key) const {
   return location();
 }
 
+Location Reader::key_location(const std::string& key) const {
+  for (const auto& layer : layers_)
+    if (layer.get(key)) return layer.key_location(key);
+  return location();
+}
+
 std::optional<Value> Reader::find(const std::string& key) {
   known_.push_back(key);
   for (const auto& layer : layers_)

@@ -55,6 +55,7 @@ public:
 
   Location location() const;  // where this map starts in the most specific layer
   Location location_of(const std::string& key) const;  // where the value for key is written
+  Location key_location(const std::string& key) const; // where the key itself is written
   Diagnostics& diagnostics() { return *diagnostics_; }
   const std::string& what() const { return what_; }
   void error(const Location& where, const std::string& message) { diagnostics_->error(where, message); }

@@ -1,0 +1,193 @@
+// scenario/load: the scenario schema, model presets, and whole-scenario feasibility checks.
+#include <cmath>
+
+#include "config/catalog.hpp"
+#include "config/reader.hpp"
+#include "platform/load.hpp"
+#include "scenario/scenario.hpp"
+#include "units/parse.hpp"
+
+namespace trainsim::scenario {
+
+using config::Diagnostics;
+using config::Document;
+using config::Need;
+using config::Reader;
+using config::Sign;
+using config::Value;
+using namespace workload;
+
+namespace {
+
+template <class Enum>
+std::optional<Enum> pick(Reader& r, const std::string& key, const std::vector<std::pair<std::string, Enum>>& options) {
+  std::vector<std::string> names;
+  for (const auto& o : options) names.push_back(o.first);
+  auto chosen = r.choice(key, Need::optional, names);
+  if (!chosen) return std::nullopt;
+  for (const auto& o : options)
+    if (o.first == *chosen) return o.second;
+  return std::nullopt;
+}
+
+TransformerModel read_model(Reader& r, const std::string& name) {
+  TransformerModel m;
+  m.name = name;
+  r.value("extends", Need::optional);
+  r.string("description", Need::optional);
+  if (auto own = r.string("name", Need::optional)) m.name = *own;
+  auto i = [&](const char* key, Need need, long long max) { return static_cast<int>(r.integer(key, need, 1, max).value_or(1)); };
+  m.layers = i("layers", Need::required, 100000);
+  m.hidden = i("hidden", Need::required, 1 << 22);
+  m.heads = i("heads", Need::required, 1 << 16);
+  m.kv_heads = r.has("kv_heads") ? i("kv_heads", Need::required, 1 << 16) : m.heads;
+  m.ffn_hidden = i("ffn_hidden", Need::required, 1 << 24);
+  m.vocab = i("vocab", Need::required, 1 << 24);
+  m.sequence = i("sequence", Need::required, 1 << 24);
+  m.activation = pick<Activation>(r, "activation", {{"gelu", Activation::gelu}, {"swiglu", Activation::swiglu}}).value_or(Activation::gelu);
+  m.norm = pick<Norm>(r, "norm", {{"layernorm", Norm::layernorm}, {"rmsnorm", Norm::rmsnorm}}).value_or(Norm::layernorm);
+  m.position = pick<PositionEmbedding>(r, "position", {{"learned", PositionEmbedding::learned}, {"rotary", PositionEmbedding::rotary}})
+                   .value_or(PositionEmbedding::learned);
+  m.tied_embeddings = r.boolean("tied_embeddings", Need::optional).value_or(true);
+  m.biases = r.boolean("biases", Need::optional).value_or(true);
+  if (auto moe = r.map("moe", Need::optional)) {
+    m.moe.experts = static_cast<int>(moe->integer("experts", Need::required, 1, 1 << 16).value_or(0));
+    m.moe.top_k = static_cast<int>(moe->integer("top_k", Need::required, 1, 1 << 10).value_or(1));
+    m.moe.every = static_cast<int>(moe->integer("every", Need::optional, 1, 1 << 10).value_or(1));
+    m.moe.capacity_factor = moe->number("capacity_factor", Need::optional, 0.1, 100).value_or(1.0);
+    moe->reject_unknown_keys();
+  }
+  if (m.hidden % m.heads != 0)
+    r.error(r.location_of("heads"), "hidden size " + std::to_string(m.hidden) + " is not a multiple of the " +
+                                        std::to_string(m.heads) + " heads (expected hidden = heads x head size)");
+  if (m.heads % m.kv_heads != 0)
+    r.error(r.location_of("kv_heads"), "kv_heads " + std::to_string(m.kv_heads) + " does not divide heads " +
+                                           std::to_string(m.heads) + " (grouped-query attention shares K/V among heads)");
+  r.reject_unknown_keys();
+  return m;
+}
+
+ParallelPlan read_plan(Reader& r) {
+  ParallelPlan p;
+  auto i = [&](const char* key, Need need, long long min, long long max, int fallback) {
+    return static_cast<int>(r.integer(key, need, min, max).value_or(fallback));
+  };
+  p.data = i("data", Need::required, 1, 1 << 24, 1);
+  p.tensor = i("tensor", Need::optional, 1, 1 << 12, 1);
+  p.pipeline = i("pipeline", Need::optional, 1, 1 << 12, 1);
+  p.expert = i("expert", Need::optional, 1, 1 << 16, 1);
+  p.sequence_parallel = r.boolean("sequence_parallel", Need::optional).value_or(false);
+  p.micro_batch = i("micro_batch", Need::required, 1, 1 << 20, 1);
+  p.global_batch = i("global_batch", Need::required, 1, 1 << 26, 1);
+  p.schedule = pick<PipelineSchedule>(r, "schedule", {{"1f1b", PipelineSchedule::one_f_one_b}, {"interleaved", PipelineSchedule::interleaved}})
+                   .value_or(PipelineSchedule::one_f_one_b);
+  p.virtual_stages = i("virtual_stages", Need::optional, 1, 1 << 10, 1);
+  p.zero_stage = i("zero_stage", Need::optional, 0, 3, 0);
+  p.recompute = pick<Recomputation>(r, "recompute", {{"none", Recomputation::none}, {"selective", Recomputation::selective}, {"full", Recomputation::full}})
+                    .value_or(Recomputation::none);
+  p.precision = pick<TrainingPrecision>(r, "precision", {{"bf16", TrainingPrecision::bf16}, {"fp16", TrainingPrecision::fp16}, {"fp8", TrainingPrecision::fp8}})
+                    .value_or(TrainingPrecision::bf16);
+  p.overlap_gradient_reduction = r.boolean("overlap_gradient_reduction", Need::optional).value_or(true);
+  r.reject_unknown_keys();
+  return p;
+}
+
+MemoryOptions read_implementation(std::optional<Reader> r) {
+  MemoryOptions o;
+  o.reserved = units::Bytes(2.0 * units::gibi);  // default: CUDA context, NCCL buffers, allocator slack
+  if (!r) return o;
+  o.flash_attention = r->boolean("flash_attention", Need::optional).value_or(false);
+  o.dropout = r->boolean("dropout", Need::optional).value_or(true);
+  o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
+  if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
+  r->reject_unknown_keys();
+  return o;
+}
+
+// Checks that need the model, the plan and the platform together.
+void check_feasibility(Scenario& s, Reader& root) {
+  for (const auto& problem : plan_problems(s.model, s.plan, s.platform.gpu_count()))
+    root.error(root.key_location("parallel"), "infeasible plan: " + problem);
+  if (!root.diagnostics().ok()) return;
+  s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.memory);
+  if (s.memory_per_gpu.total() > s.platform.gpu.memory)
+    root.error(root.key_location("parallel"),
+               "the model does not fit: stage " + std::to_string(s.memory_per_gpu.stage) + " needs " +
+                   s.memory_per_gpu.to_string() + " per GPU, more than the " + s.platform.gpu.name + "'s " +
+                   units::format_bytes_binary(s.platform.gpu.memory) +
+                   " (expected more pipeline/tensor parallelism, ZeRO, or recomputation)");
+}
+}  // namespace
+
+long long Scenario::iterations() const {
+  if (training.iterations) return *training.iterations;
+  double tokens_per_iteration = double(plan.global_batch) * model.sequence;
+  return static_cast<long long>(std::ceil(training.tokens.value_or(0) / tokens_per_iteration));
+}
+
+std::optional<Override> parse_override(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return std::nullopt;
+  std::string value = text.substr(eq + 1);
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+    value = value.substr(1, value.size() - 2);
+  return Override{text.substr(0, eq), value};
+}
+
+Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides) {
+  Document doc = Document::load(file);
+  for (const auto& [path, value] : overrides) doc.set(path, value, "--set " + path);
+  Diagnostics d;
+  Scenario s;
+  s.file = file;
+  s.scenario_yaml = overrides.empty() ? doc.text() : doc.dump();
+  Reader root(doc.root(), d, "scenario");
+  s.name = root.string("name", Need::required).value_or("");
+  root.string("description", Need::optional);
+
+  // The platform: a file, amended by the rest of the `platform:` map.
+  if (auto section = root.value("platform", Need::required)) {
+    auto path = section->get("file");
+    if (!section->is_map() || !path) {
+      d.error(section->location(), "'platform' must be a map with 'file: PLATFORM.yaml' (and optional overrides)");
+    } else {
+      std::filesystem::path platform_file = path->scalar();
+      if (platform_file.is_relative()) platform_file = file.parent_path() / platform_file;
+      try {
+        Document platform_doc = Document::load(platform_file);
+        s.platform_yaml = platform_doc.text();
+        s.platform = platform::load_platform(platform_doc, &*section);
+      } catch (const config::ConfigError& e) {
+        for (const auto& item : e.diagnostics().items()) d.error(item.where, item.message);
+      }
+    }
+  }
+
+  config::Catalogs catalogs;
+  if (auto c = root.value("catalog", Need::optional)) catalogs.load(*c, d);
+  catalogs.check_sections({"models"}, d);
+  std::string model_name;
+  if (root.value("model", Need::required))
+    if (auto layers = config::entry_layers({doc.root()}, "model", catalogs, "models", "model", d, model_name)) {
+      Reader r(*layers, d, "model '" + model_name + "'");
+      s.model = read_model(r, model_name);
+    }
+  if (auto r = root.map("parallel", Need::required)) s.plan = read_plan(*r);
+  s.memory = read_implementation(root.map("implementation", Need::optional));
+  if (auto r = root.map("training", Need::required)) {
+    s.training.tokens = r->number("tokens", Need::optional, 1, 1e18);
+    s.training.iterations = r->integer("iterations", Need::optional, 1, 1LL << 40);
+    s.training.seed = static_cast<std::uint64_t>(r->integer("seed", Need::optional, 0, 1LL << 62).value_or(1));
+    if (s.training.tokens.has_value() == s.training.iterations.has_value())
+      d.error(r->location(), "training needs exactly one of 'tokens' or 'iterations'");
+    r->reject_unknown_keys();
+  }
+  if (auto a = root.value("assumptions", Need::optional))
+    for (const auto& item : a->items()) s.assumptions.push_back(item.scalar());
+  root.reject_unknown_keys();
+  if (d.ok()) check_feasibility(s, root);
+  d.throw_if_any();
+  return s;
+}
+
+}  // namespace trainsim::scenario

@@ -1,0 +1,56 @@
+// scenario/scenario: one "what if" — a platform, a model, a parallel plan and a training run —
+// loaded from a scenario YAML file with --set overrides, validated as a whole.
+//
+// Owns: the scenario schema (docs/scenario-format.md), model presets (scenarios/catalog), the
+// feasibility checks that need both model and platform (plan divides the GPUs, memory fits in
+// HBM, with the breakdown). Depends on: config/, platform/, workload/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "platform/platform.hpp"
+#include "workload/memory.hpp"
+#include "workload/model.hpp"
+#include "workload/plan.hpp"
+
+namespace trainsim::scenario {
+
+struct TrainingRun {
+  std::optional<double> tokens;         // tokens to train on, or
+  std::optional<long long> iterations;  // a number of iterations
+  std::uint64_t seed = 1;
+};
+
+struct Scenario {
+  std::string name;
+  std::filesystem::path file;
+  platform::Platform platform;
+  workload::TransformerModel model;
+  workload::ParallelPlan plan;
+  workload::MemoryOptions memory;
+  workload::MemoryBreakdown memory_per_gpu;
+  TrainingRun training;
+  std::vector<std::string> assumptions;  // what the scenario assumed where sources are silent
+  std::string scenario_yaml;             // scenario text after --set overrides
+  std::string platform_yaml;             // the platform file's text
+
+  long long iterations() const;  // from tokens (rounded up) or given directly
+};
+
+// A --set override: a dotted path into the scenario ("parallel.tensor", "platform.gpu.max_power")
+// and its value as written ("4", "400 GB/s").
+using Override = std::pair<std::string, std::string>;
+
+// Loads and validates a scenario. Throws config::ConfigError listing every problem: YAML errors
+// with file:line:col, infeasible plans with their reason, memory over HBM with the breakdown.
+Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides = {});
+
+// Parses "path=value" as given on the command line.
+std::optional<Override> parse_override(const std::string& text);
+
+}  // namespace trainsim::scenario

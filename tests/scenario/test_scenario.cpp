@@ -1,0 +1,72 @@
+// Tests for scenario/: bundled scenarios load, --set overrides reach scenario and platform fields,
+// infeasible plans are rejected with their reason.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "config/diagnostics.hpp"
+#include "scenario/scenario.hpp"
+
+using namespace trainsim;
+using doctest::Approx;
+
+namespace {
+const std::filesystem::path kScenarios = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios";
+const std::filesystem::path kData = std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "scenarios";
+
+std::string errors_of(const std::filesystem::path& file, const std::vector<scenario::Override>& sets = {}) {
+  try {
+    scenario::load_scenario(file, sets);
+  } catch (const config::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("every bundled scenario loads and fits in memory") {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kScenarios)) {
+    if (entry.path().extension() != ".yaml" || entry.path().parent_path().filename() == "catalog") continue;
+    CAPTURE(entry.path().string());
+    CHECK(errors_of(entry.path()) == "");
+  }
+}
+
+TEST_CASE("GPT-3 on 1,024 A100s: 175B parameters, 96 micro-batches, 300B tokens in 95,367 iterations") {
+  auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml");
+  CHECK(s.platform.gpu_count() == 1024);
+  CHECK(s.plan.micro_batches() == 96);
+  // 300e9 tokens / (1536 x 2048 tokens per iteration) = 95,367.4 -> 95,368 iterations.
+  CHECK(s.iterations() == 95368);
+  CHECK(s.memory_per_gpu.total().value() < s.platform.gpu.memory.value());
+  CHECK(!s.assumptions.empty());
+}
+
+TEST_CASE("--set reaches the plan and the platform, including a catalog GPU's field") {
+  auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml",
+                                   {{"platform.gpu.nvlink_bandwidth", "400 GB/s"}, {"parallel.micro_batch", "2"},
+                                    {"parallel.global_batch", "1536"}});
+  CHECK(s.platform.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(s.plan.micro_batch == 2);
+  CHECK(s.scenario_yaml.find("400 GB/s") != std::string::npos);
+}
+
+TEST_CASE("a --set typo is reported with its origin") {
+  std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.tensr", "4"}});
+  CHECK(e.find("--set parallel.tensr: error: unknown key 'tensr'") != std::string::npos);
+  CHECK(e.find("did you mean 'tensor'") != std::string::npos);
+}
+
+TEST_CASE("tensor parallelism that does not divide the heads is rejected with the reason") {
+  std::string e = errors_of(kData / "tp-does-not-divide.yaml");
+  CHECK(e.find("tp-does-not-divide.yaml:6:1: error: infeasible plan") != std::string::npos);
+  CHECK(e.find("does not divide the 96 attention heads") != std::string::npos);
+  CHECK(e.find("= 320 GPUs, but the cluster has 1024") != std::string::npos);
+}
+
+TEST_CASE("a plan that does not fit in HBM is rejected with the memory breakdown") {
+  std::string e = errors_of(kData / "does-not-fit.yaml");
+  CHECK(e.find("the model does not fit") != std::string::npos);
+  CHECK(e.find("optimizer") != std::string::npos);
+  CHECK(e.find("more than the A100-SXM4-80GB's 80 GiB") != std::string::npos);
+}
