@@ -1,0 +1,158 @@
+// workload/ops: Megatron-LM's GPT layer as kernels. Activations are 16-bit (2 bytes); dropout
+// masks 1 byte per element; GEMM bytes count each operand and the output once.
+#include "workload/ops.hpp"
+
+namespace trainsim::workload {
+
+namespace {
+constexpr double kElement = 2.0;  // bytes of a bf16/fp16 activation
+constexpr double kMask = 1.0;     // bytes of a dropout mask element
+
+Kernel gemm(std::string name, double m, double n, double k, double batch = 1) {
+  Kernel g;
+  g.kind = Kernel::Kind::gemm;
+  g.name = std::move(name);
+  g.m = m, g.n = n, g.k = k, g.batch = batch;
+  g.flops = units::Flops(2.0 * m * n * k * batch);
+  g.bytes = units::Bytes(batch * (m * k + k * n + m * n) * kElement);
+  return g;
+}
+
+Kernel memory(std::string name, double bytes) {
+  Kernel g;
+  g.kind = Kernel::Kind::memory;
+  g.name = std::move(name);
+  g.bytes = units::Bytes(bytes);
+  return g;
+}
+
+// A memory-bound kernel's backward moves its saved input, the incoming gradient and the outgoing
+// gradient: 1.5x the forward's read-one-write-one traffic. Dropout and residual adds only pass the
+// gradient through the mask: the same traffic as forward.
+double backward_factor(const std::string& name) {
+  return name.find("dropout") != std::string::npos ? 1.0 : 1.5;
+}
+
+struct Dims {
+  double tokens, norm_tokens, h, kv, f, s, heads, head_dim, t;
+};
+
+Dims dims(const TransformerModel& m, const ParallelPlan& p) {
+  Dims d;
+  d.t = p.tensor;
+  d.tokens = double(p.micro_batch) * m.sequence;
+  // Sequence parallelism runs norms and dropouts on 1/t of the tokens (Korthikanti et al. 2022).
+  d.norm_tokens = p.sequence_parallel ? d.tokens / d.t : d.tokens;
+  d.h = m.hidden, d.kv = m.kv_hidden(), d.f = m.ffn_hidden, d.s = m.sequence;
+  d.heads = m.heads, d.head_dim = m.head_dim();
+  return d;
+}
+
+void attention_core(const Dims& d, const ParallelPlan& p, const MemoryOptions& o, std::vector<Kernel>& out) {
+  const double batch = p.micro_batch * d.heads / d.t;  // attention heads on this rank
+  if (o.flash_attention) {
+    // One fused kernel (Dao et al. 2022): the causal mask lets it skip half of the s x s blocks,
+    // and it reads Q, K, V and writes O once.
+    Kernel k = gemm("flash attention", d.s, d.s, d.head_dim, batch);
+    k.flops = units::Flops(2.0 * d.s * d.s * d.head_dim * batch);  // (2 GEMMs x 2 s^2 d) / 2 (causal)
+    k.bytes = units::Bytes(4.0 * d.tokens * d.h / d.t * kElement);
+    out.push_back(k);
+    return;
+  }
+  const double scores = batch * d.s * d.s;
+  out.push_back(gemm("attention scores", d.s, d.s, d.head_dim, batch));
+  out.push_back(memory("scale-mask-softmax", 2 * scores * kElement));
+  if (o.dropout) out.push_back(memory("attention dropout", scores * (2 * kElement + kMask)));
+  out.push_back(gemm("attention over values", d.s, d.head_dim, d.s, batch));
+}
+
+void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, int layer, std::vector<Kernel>& out) {
+  const bool swiglu = m.activation == Activation::swiglu;
+  double tokens = d.tokens;
+  double batch = 1;
+  if (m.layer_is_moe(layer)) {
+    out.push_back(gemm("router", d.tokens, m.moe.experts, d.h));
+    out.push_back(memory("router softmax top-k", d.tokens * m.moe.experts * 4.0 * 2));
+    // Balanced routing: each expert-parallel rank holds experts/ep experts and receives
+    // tokens x top_k x capacity_factor / ep tokens... times ep ranks sending: tokens x top_k x cf.
+    batch = double(m.moe.experts) / p.expert;
+    tokens = d.tokens * m.moe.top_k * m.moe.capacity_factor / batch;
+  }
+  const double inner = d.f / d.t;
+  out.push_back(gemm(swiglu ? "MLP gate and up" : "MLP up", tokens, (swiglu ? 2 : 1) * inner, d.h, batch));
+  out.push_back(memory(swiglu ? "SwiGLU" : "bias-GeLU", batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
+  out.push_back(gemm("MLP down", tokens, d.h, inner, batch));
+}
+}  // namespace
+
+std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+                                          int layer) {
+  const Dims d = dims(m, p);
+  std::vector<Kernel> out;
+  const double residual_bytes = d.norm_tokens * d.h * (3 * kElement + (o.dropout ? kMask : 0));
+  out.push_back(memory("input norm", 2 * d.norm_tokens * d.h * kElement));
+  out.push_back(gemm("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
+  attention_core(d, p, o, out);
+  out.push_back(gemm("attention projection", d.tokens, d.h, d.h / d.t));
+  out.push_back(memory("bias-dropout-residual (attention)", residual_bytes));
+  out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement));
+  mlp(m, d, p, layer, out);
+  out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes));
+  return out;
+}
+
+std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+                                           int layer) {
+  std::vector<Kernel> out;
+  for (const Kernel& k : layer_forward_kernels(m, p, o, layer)) {
+    if (k.kind == Kernel::Kind::memory) {
+      out.push_back(memory(k.name + " backward", k.bytes.value() * backward_factor(k.name)));
+    } else if (k.name == "flash attention") {
+      // FlashAttention-2's backward runs 5 matmuls to the forward's 2 (Dao 2023): 2.5x.
+      Kernel b = k;
+      b.name += " backward";
+      b.flops = k.flops * 2.5;
+      b.bytes = k.bytes * 2.0;
+      out.push_back(b);
+    } else {
+      // Y = X W: dX = dY W^T is (m x n)(n x k); dW = X^T dY is (k x m)(m x n).
+      out.push_back(gemm(k.name + " data gradient", k.m, k.k, k.n, k.batch));
+      out.push_back(gemm(k.name + " weight gradient", k.k, k.n, k.m, k.batch));
+    }
+  }
+  return out;
+}
+
+std::vector<Kernel> lm_head_forward_kernels(const TransformerModel& m, const ParallelPlan& p) {
+  const Dims d = dims(m, p);
+  const double logits = d.tokens * m.vocab / d.t;
+  // Megatron's vocabulary-parallel cross entropy works in fp32: read the logits, write and
+  // re-read fp32 exponentials for the max/sum/normalise passes.
+  return {memory("final norm", 2 * d.norm_tokens * d.h * kElement), gemm("LM head", d.tokens, m.vocab / d.t, d.h),
+          memory("cross entropy", logits * (kElement + 4.0 + 4.0))};
+}
+
+std::vector<Kernel> lm_head_backward_kernels(const TransformerModel& m, const ParallelPlan& p) {
+  const Dims d = dims(m, p);
+  const double logits = d.tokens * m.vocab / d.t;
+  return {memory("cross entropy backward", logits * (4.0 + kElement)),
+          gemm("LM head data gradient", d.tokens, d.h, m.vocab / d.t),
+          gemm("LM head weight gradient", d.h, m.vocab / d.t, d.tokens),
+          memory("final norm backward", 3 * d.norm_tokens * d.h * kElement)};
+}
+
+std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelPlan& p, bool backward) {
+  const Dims d = dims(m, p);
+  // Gather rows (read and write tokens x h) and add learned positions; backward scatters the
+  // gradient rows into the embedding gradient.
+  double bytes = (m.position == PositionEmbedding::learned ? 3 : 2) * d.tokens * d.h * kElement;
+  return {memory(backward ? "embedding backward" : "embedding", bytes)};
+}
+
+std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state) {
+  // Adam reads gradient, master weight and both moments, writes master weight, moments and the
+  // 16-bit weight: optimizer bytes twice, gradient and weight once.
+  return {memory("Adam step", parameters * (2 * state.optimizer + state.gradients + state.weights))};
+}
+
+}  // namespace trainsim::workload

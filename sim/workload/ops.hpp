@@ -1,0 +1,46 @@
+// workload/ops: the kernels one GPU runs for a transformer layer, with their shapes and bytes.
+//
+// Owns: the decomposition of a layer's forward and backward pass into matrix multiplications
+// (with their m x n x k shapes under tensor parallelism) and memory-bound kernels (norms, softmax,
+// dropout, activation functions, residual adds) with the bytes they move, as Megatron-LM's GPT
+// layer runs them. How long each kernel takes is compute/'s business. Depends on: workload/model,
+// workload/plan, workload/memory (for MemoryOptions: flash attention, dropout).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "units/quantity.hpp"
+#include "workload/memory.hpp"
+#include "workload/model.hpp"
+#include "workload/plan.hpp"
+
+namespace trainsim::workload {
+
+struct Kernel {
+  enum class Kind { gemm, memory };
+  Kind kind = Kind::gemm;
+  std::string name;
+  // gemm: batch x (m x k) @ (k x n); flops = 2 m n k batch.
+  double m = 0, n = 0, k = 0, batch = 1;
+  units::Flops flops{0};
+  units::Bytes bytes{0};  // bytes read and written from HBM (for gemm: inputs and output once)
+};
+
+// Kernels of one layer's forward pass for one micro-batch on one tensor-parallel rank.
+std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+                                          int layer);
+// Kernels of the same layer's backward pass: each GEMM becomes its data-gradient and weight-
+// gradient GEMMs; each memory-bound kernel reads its saved inputs and the incoming gradient.
+std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+                                           int layer);
+// The LM head (logits GEMM and the fp32 softmax cross-entropy) forward, on the last stage.
+std::vector<Kernel> lm_head_forward_kernels(const TransformerModel& m, const ParallelPlan& p);
+std::vector<Kernel> lm_head_backward_kernels(const TransformerModel& m, const ParallelPlan& p);
+// The embedding look-up (first stage), forward and backward: memory-bound gathers/scatters.
+std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelPlan& p, bool backward);
+// The optimizer step over `parameters` parameters held by this GPU (Adam: read and write weights,
+// master weights, both moments and the gradient).
+std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state);
+
+}  // namespace trainsim::workload
