@@ -44,6 +44,10 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   g.max_power = r.watts("max_power", Need::required, Sign::positive).value_or(units::Watts(0));
   g.price = r.money("price", Need::optional);
   g.die_area = r.area("die_area", Need::optional);
+  g.sms = static_cast<int>(r.integer("sms", Need::required, 1, 100000).value_or(1));
+  g.gemm_efficiency = r.number("gemm_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  g.memory_efficiency = r.number("memory_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  g.kernel_launch = r.seconds("kernel_launch", Need::required).value_or(units::Seconds(0));
   if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))
     r.error(r.location_of("idle_power"), "idle_power of " + r.what() + " is not below max_power (expected idle < max)");
   r.reject_unknown_keys();

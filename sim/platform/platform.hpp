@@ -30,6 +30,11 @@ struct GpuSpec {
   units::Watts max_power{0};                              // TDP / board power limit
   std::optional<units::Money> price;                      // list or street price, one GPU
   std::optional<units::Area> die_area;                    // for export-control performance density
+  // Compute-model calibration (docs/compute-model.md), each measured and sourced in the catalog:
+  int sms = 0;                                 // streaming multiprocessors (wave quantization)
+  double gemm_efficiency = 0;                  // max achievable matmul FLOP/s / dense peak
+  double memory_efficiency = 0;                // achieved / peak HBM bandwidth, streaming kernels
+  units::Seconds kernel_launch{0};             // per-kernel overhead (launch and tail)
 
   units::Bandwidth nvlink_per_direction() const { return nvlink_bandwidth / 2.0; }
   std::optional<units::FlopRate> peak_for(Precision p) const;

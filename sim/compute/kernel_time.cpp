@@ -1,0 +1,69 @@
+#include "compute/kernel_time.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace trainsim::compute {
+
+namespace {
+// Output tile of one thread block. cuBLAS/CUTLASS pick among several; 128 x 128 is the common
+// large-GEMM tile on Ampere and Hopper and the one NVIDIA's guide uses to explain quantization.
+constexpr double kTileM = 128, kTileN = 128;
+
+units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
+  using platform::Precision;
+  std::optional<units::FlopRate> rate;
+  switch (precision) {
+    case workload::TrainingPrecision::bf16: rate = gpu.peak_for(Precision::bf16); break;
+    case workload::TrainingPrecision::fp16: rate = gpu.peak_for(Precision::fp16); break;
+    case workload::TrainingPrecision::fp8: rate = gpu.peak_for(Precision::fp8); break;
+  }
+  if (!rate) throw std::invalid_argument(gpu.name + " has no peak rate for the training precision");
+  return *rate;
+}
+}  // namespace
+
+KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision)
+    : peak_(precision_peak(gpu, precision)),
+      memory_bandwidth_(gpu.memory_bandwidth),
+      gemm_efficiency_(gpu.gemm_efficiency),
+      memory_efficiency_(gpu.memory_efficiency),
+      launch_(gpu.kernel_launch),
+      sms_(gpu.sms) {}
+
+double KernelModel::quantization_efficiency(double m, double n, double batch) const {
+  // Tile quantization: the output is covered by whole tiles; wave quantization: tiles run in
+  // waves of one tile per SM, and a partial last wave leaves SMs idle.
+  const double tiles_m = std::ceil(m / kTileM), tiles_n = std::ceil(n / kTileN);
+  const double tile_eff = (m * n) / (tiles_m * kTileM * tiles_n * kTileN);
+  const double tiles = tiles_m * tiles_n * batch;
+  const double waves = tiles / sms_;
+  const double wave_eff = waves / std::ceil(waves);
+  return tile_eff * wave_eff;
+}
+
+KernelTime KernelModel::time(const workload::Kernel& k) const {
+  KernelTime t;
+  const units::Seconds memory = k.bytes / (memory_bandwidth_ * memory_efficiency_);
+  if (k.kind == workload::Kernel::Kind::memory) {
+    t.time = memory + launch_;
+    t.memory_bound = true;
+    t.efficiency = memory_efficiency_;
+    return t;
+  }
+  const double eff = gemm_efficiency_ * quantization_efficiency(k.m, k.n, k.batch);
+  const units::Seconds math = k.flops / (peak_ * eff);
+  t.memory_bound = memory > math;
+  t.time = std::max(math, memory) + launch_;
+  t.efficiency = (k.flops / t.time) / peak_;
+  return t;
+}
+
+units::Seconds KernelModel::total(const std::vector<workload::Kernel>& kernels) const {
+  units::Seconds sum(0);
+  for (const auto& k : kernels) sum += time(k).time;
+  return sum;
+}
+
+}  // namespace trainsim::compute

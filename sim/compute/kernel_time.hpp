@@ -1,0 +1,44 @@
+// compute/kernel_time: how long a kernel takes on a GPU.
+//
+// Owns: the compute model — time = max(FLOP / (peak x efficiency(shape)), bytes / (HBM bandwidth
+// x memory efficiency)) + launch overhead — where a GEMM's efficiency is the GPU's measured
+// maximum achievable matmul efficiency times NVIDIA's tile- and wave-quantization factors for its
+// shape (NVIDIA "Matrix Multiplication Background User's Guide"). Calibration figures live in the
+// GPU catalog with their sources (docs/compute-model.md). Depends on: platform/, workload/ops.
+#pragma once
+
+#include <vector>
+
+#include "platform/platform.hpp"
+#include "units/quantity.hpp"
+#include "workload/ops.hpp"
+#include "workload/plan.hpp"
+
+namespace trainsim::compute {
+
+struct KernelTime {
+  units::Seconds time{0};
+  bool memory_bound = false;
+  double efficiency = 0;  // achieved fraction of peak FLOP/s (GEMM) or of HBM bandwidth (memory)
+};
+
+class KernelModel {
+public:
+  KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision);
+
+  KernelTime time(const workload::Kernel& k) const;
+  units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
+  // The GEMM efficiency factor of a shape (tile x wave quantization), before the GPU's maximum.
+  double quantization_efficiency(double m, double n, double batch) const;
+  units::FlopRate peak() const { return peak_; }
+
+private:
+  units::FlopRate peak_;
+  units::Bandwidth memory_bandwidth_;
+  double gemm_efficiency_;
+  double memory_efficiency_;
+  units::Seconds launch_;
+  int sms_;
+};
+
+}  // namespace trainsim::compute

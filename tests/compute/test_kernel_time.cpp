@@ -1,0 +1,64 @@
+// Tests for compute/kernel_time: roofline with quantization against closed forms.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "compute/kernel_time.hpp"
+#include "platform/load.hpp"
+
+using namespace trainsim;
+using doctest::Approx;
+
+namespace {
+platform::GpuSpec a100() {
+  return platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml").gpu;
+}
+workload::Kernel gemm(double m, double n, double k, double batch = 1) {
+  workload::Kernel g;
+  g.m = m, g.n = n, g.k = k, g.batch = batch;
+  g.flops = units::Flops(2 * m * n * k * batch);
+  g.bytes = units::Bytes(2 * batch * (m * k + k * n + m * n));
+  return g;
+}
+}  // namespace
+
+TEST_CASE("a large GEMM runs at the GPU's measured maximum matmul efficiency") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  // 8192^3: 64 x 64 = 4096 tiles of 128 x 128 over 108 SMs = 37.93 waves -> 38: 0.998.
+  double quantization = 4096.0 / (38 * 108);
+  auto t = model.time(gemm(8192, 8192, 8192));
+  double expected = 2.0 * 8192 * 8192 * 8192 / (312e12 * 0.869 * quantization) + 3e-6;
+  CHECK(t.time.value() == Approx(expected).epsilon(1e-9));
+  CHECK(!t.memory_bound);
+}
+
+TEST_CASE("wave quantization: 196 tiles on 108 SMs run in 2 waves, 91% efficient") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  CHECK(model.quantization_efficiency(1792, 1792, 1) == Approx(196.0 / 216.0));
+}
+
+TEST_CASE("tile quantization: a 129-row output pays for two 128-row tiles") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  // 2 x 1 tiles, one wave of 2 tiles on 108 SMs: tile efficiency 129/256 x wave 2/108.
+  CHECK(model.quantization_efficiency(129, 128, 1) == Approx((129.0 / 256.0) * (2.0 / 108.0)));
+}
+
+TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plus the launch") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  workload::Kernel copy;
+  copy.kind = workload::Kernel::Kind::memory;
+  copy.bytes = units::Bytes(1e9);
+  // 1 GB / (2039 GB/s x 0.85) + 3 us.
+  CHECK(model.time(copy).time.value() == Approx(1e9 / (2039e9 * 0.85) + 3e-6));
+}
+
+TEST_CASE("a thin GEMM (attention scores with head size 128) is limited by memory, not math") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  // 2048 x 2048 x 128: 1.07 GFLOP over 9.4 MB: 114 FLOP/byte, below the A100's ridge point of
+  // 312e12 x 0.869 / (2039e9 x 0.85) = 156 FLOP/byte.
+  CHECK(model.time(gemm(2048, 2048, 128, 1)).memory_bound);
+}
+
+TEST_CASE("a precision the GPU lacks is refused") {
+  CHECK_THROWS_AS(compute::KernelModel(a100(), workload::TrainingPrecision::fp8), std::invalid_argument);
+}
