@@ -15,6 +15,10 @@ struct Subcommand {
 const Subcommand kSubcommands[] = {
     {"validate", trainsim::cli::run_validate, "validate FILE...            check platform files; print ok or every error"},
     {"platform", trainsim::cli::run_platform, "platform describe FILE [--dot OUT.dot]   summarise a platform"},
+    {"nccl-tests", trainsim::cli::run_nccl_tests,
+     "nccl-tests --platform FILE --op OP --gpus N --min-bytes 8M --max-bytes 8G [--algo A] [--fidelity F]\n"
+     "                              simulated nccl-tests table (OP: all_reduce, reduce_scatter, all_gather,\n"
+     "                              all_to_all, broadcast)"},
 };
 
 void print_usage(std::ostream& out) {

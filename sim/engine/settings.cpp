@@ -1,0 +1,35 @@
+// engine/settings: SimGrid configuration (see settings.hpp for why each value).
+#include "engine/settings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace trainsim::engine::detail {
+
+namespace {
+// Above ~30k actors, two guard-page mappings per actor exceed vm.max_map_count (65530) and SimGrid
+// aborts with "Failed to protect stack" (feasibility note P6, section 7).
+constexpr std::size_t kGuardPageActorLimit = 30000;
+}  // namespace
+
+std::unique_ptr<simgrid::s4u::Engine> make_engine(const EngineSettings& settings) {
+  // Logging is configured through argv so that it applies before the first configuration change
+  // is logged ("[xbt_cfg/INFO] Configuration change" lines otherwise).
+  std::vector<std::string> args = {"trainsim"};
+  if (settings.quiet) args.emplace_back("--log=root.thres:critical");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  auto engine = std::make_unique<simgrid::s4u::Engine>(&argc, argv.data());
+
+  simgrid::s4u::Engine::set_config("network/model:CM02");    // no latency/bandwidth factors
+  simgrid::s4u::Engine::set_config("network/crosstraffic:0");  // no 5% reverse flow per transfer
+  simgrid::s4u::Engine::set_config("network/TCP-gamma:0");     // no window cap gamma / (2 RTT)
+  if (settings.actors > kGuardPageActorLimit) simgrid::s4u::Engine::set_config("contexts/guard-size:0");
+  // Host power states (energy plugin) will be initialised here, before the platform: the link
+  // energy plugin asserts that no host exists yet (feasibility note P4).
+  return engine;
+}
+
+}  // namespace trainsim::engine::detail

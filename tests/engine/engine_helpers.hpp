@@ -1,0 +1,89 @@
+// Helpers for engine tests: platform paths, groups, and running a simulation in a child process.
+// SimGrid allows one engine per process (feasibility note P2): a test that compares two platforms
+// runs each simulation in a fork()ed child and reads the durations back through a pipe.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <numeric>
+#include <stdexcept>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "engine/run_collectives.hpp"
+#include "platform/load.hpp"
+#include "topology/topology.hpp"
+
+namespace trainsim::test {
+
+inline std::filesystem::path bundled_platform(const char* name) {
+  return std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms" / name;
+}
+inline std::filesystem::path test_platform(const char* name) {
+  return std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "platforms" / name;
+}
+
+// A relative tolerance: doctest's Approx adds its default scale (1.0) to the magnitude, which makes
+// epsilon(0.02) an absolute 0.02 for millisecond values; scale(0) makes it truly relative.
+inline doctest::Approx within(double expected, double relative) {
+  return doctest::Approx(expected).epsilon(relative).scale(0);
+}
+
+inline std::vector<int> first_gpus(int n) {
+  std::vector<int> gpus(n);
+  std::iota(gpus.begin(), gpus.end(), 0);
+  return gpus;
+}
+
+inline engine::CollectiveRequest request(collectives::Operation op, double bytes, std::vector<int> gpus,
+                                         collectives::Algorithm algo = collectives::Algorithm::automatic,
+                                         collectives::Fidelity fidelity = collectives::Fidelity::automatic) {
+  engine::CollectiveRequest r;
+  r.spec.op = op;
+  r.spec.size = units::Bytes(bytes);
+  r.spec.algorithm = algo;
+  r.spec.fidelity = fidelity;
+  r.gpus = std::move(gpus);
+  return r;
+}
+
+// The simulated durations (seconds) of `requests` on `platform`, computed in a child process.
+inline std::vector<double> durations_in_child(const platform::Platform& platform,
+                                              const std::vector<engine::CollectiveRequest>& requests) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    int status = 0;
+    try {
+      topology::Topology topology(platform);
+      for (const auto& r : engine::run_collectives(topology, requests).results) {
+        const double d = r.duration.value();
+        if (write(fds[1], &d, sizeof d) != sizeof d) status = 2;
+      }
+    } catch (...) {
+      status = 1;
+    }
+    close(fds[1]);
+    _exit(status);  // no doctest teardown in the child
+  }
+  close(fds[1]);
+  std::vector<double> out;
+  double d = 0;
+  while (read(fds[0], &d, sizeof d) == sizeof d) out.push_back(d);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.size() != requests.size())
+    throw std::runtime_error("simulation in the child process failed");
+  return out;
+}
+
+}  // namespace trainsim::test
