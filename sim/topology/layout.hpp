@@ -31,6 +31,12 @@ struct Topology::Layout {
     if (!rail_optimized) return node / nodes_per_leaf;
     return (node / nodes_per_leaf) * nics_per_node + nic % nics_per_node;
   }
+  // The downlink port a NIC occupies on its leaf: fat_tree leaves take all NICs of their nodes in
+  // order; a rail leaf takes one NIC (its rail) from each node of its group.
+  int port_on_leaf(int nic) const {
+    if (!rail_optimized) return nic % (nodes_per_leaf * nics_per_node);
+    return (nic / nics_per_node) % nodes_per_leaf;
+  }
   LinkId intra_link(int gpu) const { return static_cast<LinkId>(gpu); }
   LinkId nic_pcie_link(int gpu) const {  // NVLink nodes: per GPU; PCIe nodes: per NIC
     return first_nic_pcie + static_cast<LinkId>(pcie_fabric ? nic_of(gpu) : gpu);

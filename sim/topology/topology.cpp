@@ -161,10 +161,11 @@ void Topology::route(int src, int dst, std::vector<Hop>& out) const {
   out.push_back({L.access_link(nic_s), true});       // nic -> leaf
   const int leaf_s = L.leaf_of_nic(nic_s), leaf_d = L.leaf_of_nic(nic_d);
   if (leaf_s != leaf_d) {
-    // Static ECMP in the d-mod-k style: the destination NIC picks the spine, spreading flows
-    // towards different destinations over all spines (as fat-tree routing engines such as
-    // OpenSM's ftree do).
-    const int spine = nic_d % L.spines;
+    // Static d-mod-k routing: the destination's port on its leaf picks the spine, so flows to
+    // the different hosts of a leaf leave through different uplinks (as fat-tree routing engines
+    // such as OpenSM's ftree do). Using the global NIC index instead would send all traffic for
+    // one rail of a rail-optimised fabric through the same few spines.
+    const int spine = L.port_on_leaf(nic_d) % L.spines;
     out.push_back({L.uplink(leaf_s, spine), true});
     out.push_back({L.uplink(leaf_d, spine), false});
   }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "platform/load.hpp"
@@ -154,4 +155,18 @@ TEST_CASE("DOT export names every vertex and link") {
   std::size_t edges = 0;
   for (std::size_t at = s.find(" -- "); at != std::string::npos; at = s.find(" -- ", at + 1)) ++edges;
   CHECK(edges == t.link_count());
+}
+
+TEST_CASE("d-mod-k: flows to the hosts of one rail leaf spread over all spines") {
+  // 16 nodes per rail group, 16 spines: the 16 destinations on rail 0 use 16 different spines.
+  Topology t(dgx_like(32, 16, 16, 1.0, platform::NetworkTopology::rail_optimized));
+  std::set<topology::LinkId> uplinks;
+  for (int node = 16; node < 32; ++node) {
+    std::vector<topology::Hop> hops;
+    t.route(0, node * 8, hops);  // gpu0 of node 0 -> gpu0 (rail 0) of nodes 16..31, another group
+    REQUIRE(hops.size() == 6);
+    CHECK(t.link(hops[2].link).kind == LinkKind::uplink);
+    uplinks.insert(hops[2].link);
+  }
+  CHECK(uplinks.size() == 16);
 }
