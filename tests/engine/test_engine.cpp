@@ -124,8 +124,9 @@ TEST_CASE("the A800 node's all-reduce is slower than the A100 node's by the NVLi
   const double t800 = test::durations_in_child(a800, one_node)[0];
   // T ~ 2(g-1)/g * S / (NVLink per direction x intra_efficiency), so t800 / t100 = 300 / 200 = 1.5
   CHECK(t800 / t100 == test::within(600.0 / 400.0, 0.01));
-  // and the A100 figure itself: 2 x 7/8 x 8 GiB / (300 GB/s x 0.82) = 61.1 ms, within 1%
-  CHECK(t100 == test::within(2 * 7.0 / 8 * S / (300e9 * 0.82), 0.01));
+  // and the A100 figure itself: 2 x 7/8 x 8 GiB / (300 GB/s x 0.78) = 64.2 ms, within 1%
+  // (0.78: NCCL's tuning model caps the A100 ring at 235 of 300 GB/s, platforms/catalog/nodes.yaml)
+  CHECK(t100 == test::within(2 * 7.0 / 8 * S / (300e9 * 0.78), 0.01));
 }
 
 TEST_CASE("a 2:1 oversubscribed fat tree doubles the time of a ring whose every hop crosses the spine") {
