@@ -1,0 +1,84 @@
+// engine/train: replay training iterations on the simulated cluster (public API, no SimGrid).
+//
+// Owns: the actors that run a pipeline-parallel, data-parallel training iteration: forward and
+// backward passes (durations from compute/, given in TrainingJob), pipeline sends and receives
+// between stages as flows, the data-parallel gradient reduction as a collective (overlapped with
+// the last backward passes when asked), and the optimizer step; the per-iteration time and its
+// breakdown. Depends on: topology/, collectives/, workload/pipeline.hpp, units/.
+//
+// Symmetry (docs/simulation.md): the `tensor` ranks of a stage do identical work, so one actor per
+// (data replica, stage) runs the passes and pipeline flows of tensor rank 0; the data-parallel
+// reduction, which loads every rail at once, runs for all tensor ranks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "collectives/collectives.hpp"
+#include "topology/topology.hpp"
+#include "units/quantity.hpp"
+
+namespace trainsim::engine {
+
+// What one GPU of a pipeline stage spends on one model chunk for one micro-batch.
+struct StageCosts {
+  units::Seconds forward{0};          // forward pass, including tensor-parallel communication
+  units::Seconds backward{0};         // backward pass, including recomputation and TP communication
+  units::Seconds forward_tp_comm{0};  // of which tensor/expert-parallel communication (analytic)
+  units::Seconds backward_tp_comm{0};
+  units::Bytes activation_bytes{0};   // pipeline message per GPU (one tensor rank) to the next chunk
+  units::Bytes gradient_bytes{0};     // gradients per GPU reduced over data parallelism, per chunk
+  int gradient_buckets = 1;           // the chunk's gradients are ready in this many equal buckets
+                                      // during its last backward pass (layers), for overlap
+};
+
+enum class GradientReduction {
+  all_reduce,                  // ZeRO 0: all-reduce the gradients
+  reduce_scatter_all_gather    // ZeRO >= 1 (distributed optimizer): reduce-scatter gradients,
+                               // all-gather updated parameters after the optimizer step
+};
+
+struct TrainingJob {
+  int data = 1, tensor = 1, pipeline = 1;
+  int chunks = 1;         // model chunks per stage (interleaved schedule), 1 for 1F1B
+  int micro_batches = 1;  // per pipeline per iteration
+  // costs[stage][chunk]: stages differ (embedding on the first, LM head on the last).
+  std::vector<std::vector<StageCosts>> costs;
+  std::vector<units::Seconds> optimizer;  // optimizer step per GPU, per stage
+  GradientReduction reduction = GradientReduction::all_reduce;
+  bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
+  int iterations = 2;              // simulated iterations (the last one is reported)
+  collectives::Tuning tuning;
+
+  // GPU of (data replica d, stage s, tensor rank t), Megatron-LM's rank order: tensor ranks
+  // fastest, then data replicas, then pipeline stages.
+  int gpu(int d, int s, int t) const { return (s * data + d) * tensor + t; }
+};
+
+// Where the time of one iteration went, seen from one GPU (averaged over all GPUs' views).
+struct IterationBreakdown {
+  units::Seconds iteration{0};
+  units::Seconds compute{0};        // forward + backward passes, excluding TP communication
+  units::Seconds tp_comm{0};        // tensor/expert-parallel communication (inside the passes)
+  units::Seconds pipeline_wait{0};  // waiting for pipeline messages: bubble and exposed p2p
+  units::Seconds dp_exposed{0};     // waiting for the gradient reduction after the last backward
+  units::Seconds optimizer{0};
+};
+
+struct TrainingReport {
+  std::vector<units::Seconds> iteration_times;  // one per simulated iteration
+  IterationBreakdown last;                      // of the last simulated iteration
+  std::uint64_t activities = 0;                 // SimGrid activities started (execs and comms)
+  std::size_t actors = 0;
+  units::Seconds wall_time{0};
+};
+
+// Simulates `job.iterations` iterations. The job must fit the topology (data x tensor x pipeline
+// GPUs); throws std::invalid_argument otherwise, before SimGrid starts. One engine per process.
+// `progress`, when set, is called now and then with the fraction of the passes done (0..1), for a
+// progress indicator; it must not touch SimGrid.
+TrainingReport simulate_training(const topology::Topology& topology, const TrainingJob& job,
+                                 const std::function<void(double)>& progress = {});
+
+}  // namespace trainsim::engine
