@@ -6,7 +6,9 @@
 #include "cli/commands.hpp"
 #include "cli/output_file.hpp"
 #include "config/diagnostics.hpp"
+#include "config/document.hpp"
 #include "platform/load.hpp"
+#include "scenario/scenario.hpp"
 #include "topology/topology.hpp"
 #include "units/parse.hpp"
 
@@ -40,6 +42,16 @@ bool load_checked(const std::string& file, platform::Platform& out_platform) {
   auto problems = t.check();
   for (const auto& p : problems) std::cerr << file << ": error: topology: " << p << "\n";
   return problems.empty();
+}
+
+// A scenario names a model and a plan; a platform does not.
+bool is_scenario_file(const std::string& file) {
+  try {
+    auto doc = config::Document::load(file);
+    return doc.root().get("model").has_value() || doc.root().get("parallel").has_value();
+  } catch (const config::ConfigError&) {
+    return false;  // reported by the platform loader
+  }
 }
 
 void describe(const platform::Platform& p, const topology::Topology& t, std::ostream& out) {
@@ -80,14 +92,28 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
 
 int run_validate(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: trainsim validate FILE...\n";
+    std::cerr << "usage: trainsim validate FILE...   (platform or scenario files)\n";
     return 2;
   }
   bool all_ok = true;
   for (int i = 1; i < argc; ++i) {
-    platform::Platform p;
-    if (load_checked(argv[i], p)) std::cout << argv[i] << ": ok\n";
-    else all_ok = false;
+    bool ok = false;
+    if (is_scenario_file(argv[i])) {
+      try {
+        scenario::Scenario s = scenario::load_scenario(argv[i]);
+        topology::Topology t(s.platform);
+        auto problems = t.check();
+        for (const auto& p : problems) std::cerr << argv[i] << ": error: topology: " << p << "\n";
+        ok = problems.empty();
+      } catch (const config::ConfigError& e) {
+        std::cerr << e.what();
+      }
+    } else {
+      platform::Platform p;
+      ok = load_checked(argv[i], p);
+    }
+    if (ok) std::cout << argv[i] << ": ok\n";
+    all_ok = all_ok && ok;
   }
   return all_ok ? 0 : 1;
 }

@@ -26,6 +26,14 @@ struct TrainingRun {
   std::uint64_t seed = 1;
 };
 
+// A published figure the scenario reproduces (scenarios/validation/): what, where from, how much.
+struct PublishedFigure {
+  std::string source;  // "Narayanan et al. 2021, Table 1"
+  std::string metric;  // hardware_tflops_per_gpu | model_tflops_per_gpu | iteration_time_s |
+                       // time_to_train_days | tokens_per_s
+  double value = 0;
+};
+
 struct Scenario {
   std::string name;
   std::filesystem::path file;
@@ -36,6 +44,7 @@ struct Scenario {
   workload::MemoryBreakdown memory_per_gpu;
   TrainingRun training;
   std::vector<std::string> assumptions;  // what the scenario assumed where sources are silent
+  std::optional<PublishedFigure> published;
   std::string scenario_yaml;             // scenario text after --set overrides
   std::string platform_yaml;             // the platform file's text
 

@@ -1,0 +1,43 @@
+// results/run_result: the figures of one simulated training run, and how they are shown.
+//
+// Owns: RunResult (what `trainsim run` reports: iteration time and its breakdown, throughput, MFU,
+// memory, time-to-train) and its two renderings, a terminal summary and the summary JSON whose
+// keys are a contract (docs/summary-format.md). Depends on: units/, workload/memory.hpp,
+// engine/train.hpp (the breakdown type).
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "engine/train.hpp"
+#include "units/quantity.hpp"
+#include "workload/memory.hpp"
+
+namespace trainsim::results {
+
+inline constexpr int kSummarySchemaVersion = 1;
+
+struct RunResult {
+  std::string scenario;
+  std::string platform;
+  std::string gpu;
+  int gpus = 0;
+  long long iterations = 0;        // of the whole training run (extrapolated)
+  int simulated_iterations = 0;    // simulated in detail; the last one is reported
+  double tokens_per_iteration = 0;
+  engine::IterationBreakdown breakdown;  // breakdown.iteration is the iteration time
+  double tokens_per_s = 0;
+  units::FlopRate model_flops_per_gpu{0};     // model FLOP (no recomputation) / time / GPU
+  units::FlopRate hardware_flops_per_gpu{0};  // counting recomputation, as Megatron-LM reports
+  double mfu = 0;                             // model FLOP utilisation of the dense peak
+  units::Seconds time_to_train{0};            // iterations x iteration time (no failures)
+  workload::MemoryBreakdown memory;
+  units::Seconds wall_time{0};                // of the simulation
+  std::vector<std::string> assumptions;
+};
+
+void write_summary_text(const RunResult& r, std::ostream& out);
+void write_summary_json(const RunResult& r, std::ostream& out);
+
+}  // namespace trainsim::results

@@ -1,0 +1,105 @@
+// results/summary: the terminal summary and the summary JSON of a run.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "results/run_result.hpp"
+#include "units/parse.hpp"
+
+namespace trainsim::results {
+
+namespace {
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string percent_of(units::Seconds part, units::Seconds whole) {
+  return whole.value() > 0 ? fixed(100.0 * part.value() / whole.value(), 1) + "%" : "-";
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+// Numbers with 17 significant digits, so that JSON round-trips the simulated doubles.
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+}  // namespace
+
+void write_summary_text(const RunResult& r, std::ostream& out) {
+  const auto& b = r.breakdown;
+  out << "scenario        " << r.scenario << " on " << r.platform << " (" << r.gpus << " x " << r.gpu << ")\n";
+  out << "iteration       " << units::format_seconds(b.iteration) << "  (simulated " << r.simulated_iterations
+      << " iterations in detail, every GPU and flow; the run is extrapolated from the last)\n";
+  out << "  compute       " << units::format_seconds(b.compute) << "  " << percent_of(b.compute, b.iteration) << "\n";
+  out << "  TP/EP comm    " << units::format_seconds(b.tp_comm) << "  " << percent_of(b.tp_comm, b.iteration)
+      << "  (tensor/expert parallel, not overlapped)\n";
+  out << "  pipeline      " << units::format_seconds(b.pipeline_wait) << "  " << percent_of(b.pipeline_wait, b.iteration)
+      << "  (bubble and exposed pipeline messages)\n";
+  out << "  DP exposed    " << units::format_seconds(b.dp_exposed) << "  " << percent_of(b.dp_exposed, b.iteration)
+      << "  (gradient reduction not hidden behind backward)\n";
+  out << "  optimizer     " << units::format_seconds(b.optimizer) << "  " << percent_of(b.optimizer, b.iteration) << "\n";
+  out << "throughput      " << fixed(r.tokens_per_s, 0) << " tokens/s; " << fixed(r.model_flops_per_gpu.value() / 1e12, 1)
+      << " model TFLOP/s per GPU, MFU " << fixed(100 * r.mfu, 1) << "%; "
+      << fixed(r.hardware_flops_per_gpu.value() / 1e12, 1) << " TFLOP/s per GPU counting recomputation\n";
+  out << "memory per GPU  " << r.memory.to_string() << " (pipeline stage " << r.memory.stage << ")\n";
+  out << "training run    " << r.iterations << " iterations of " << fixed(r.tokens_per_iteration, 0) << " tokens: "
+      << fixed(r.time_to_train.value() / 86400.0, 2) << " days\n";
+  out << "simulation      " << fixed(r.wall_time.value(), 2) << " s wall time\n";
+}
+
+void write_summary_json(const RunResult& r, std::ostream& out) {
+  const auto& b = r.breakdown;
+  out << "{\n";
+  out << "  \"schema_version\": " << kSummarySchemaVersion << ",\n";
+  out << "  \"scenario\": " << json_string(r.scenario) << ",\n";
+  out << "  \"platform\": " << json_string(r.platform) << ",\n";
+  out << "  \"gpu\": " << json_string(r.gpu) << ",\n";
+  out << "  \"gpus\": " << r.gpus << ",\n";
+  out << "  \"iteration_time_s\": " << json_number(b.iteration.value()) << ",\n";
+  out << "  \"iteration_breakdown_s\": {\"compute\": " << json_number(b.compute.value())
+      << ", \"tp_comm\": " << json_number(b.tp_comm.value()) << ", \"pipeline_wait\": " << json_number(b.pipeline_wait.value())
+      << ", \"dp_exposed\": " << json_number(b.dp_exposed.value()) << ", \"optimizer\": " << json_number(b.optimizer.value())
+      << "},\n";
+  out << "  \"tokens_per_s\": " << json_number(r.tokens_per_s) << ",\n";
+  out << "  \"model_flops_per_gpu\": " << json_number(r.model_flops_per_gpu.value()) << ",\n";
+  out << "  \"hardware_flops_per_gpu\": " << json_number(r.hardware_flops_per_gpu.value()) << ",\n";
+  out << "  \"mfu\": " << json_number(r.mfu) << ",\n";
+  out << "  \"iterations\": " << r.iterations << ",\n";
+  out << "  \"simulated_iterations\": " << r.simulated_iterations << ",\n";
+  out << "  \"time_to_train_s\": " << json_number(r.time_to_train.value()) << ",\n";
+  out << "  \"memory_per_gpu_bytes\": " << json_number(r.memory.total().value()) << ",\n";
+  out << "  \"memory_breakdown_bytes\": {\"weights\": " << json_number(r.memory.weights.value())
+      << ", \"gradients\": " << json_number(r.memory.gradients.value()) << ", \"optimizer\": "
+      << json_number(r.memory.optimizer.value()) << ", \"activations\": " << json_number(r.memory.activations.value())
+      << ", \"reserved\": " << json_number(r.memory.reserved.value()) << "},\n";
+  out << "  \"simulation_wall_time_s\": " << json_number(r.wall_time.value()) << ",\n";
+  out << "  \"assumptions\": [";
+  for (std::size_t i = 0; i < r.assumptions.size(); ++i) out << (i ? ", " : "") << json_string(r.assumptions[i]);
+  out << "]\n}\n";
+}
+
+}  // namespace trainsim::results
