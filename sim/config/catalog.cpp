@@ -5,11 +5,6 @@
 namespace trainsim::config {
 
 namespace {
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out;
-}
 
 // Resolves a catalog name into layers, following `extends` chains.
 bool resolve_chain(const Catalogs& catalogs, const std::string& kind, const std::string& singular,

@@ -73,6 +73,9 @@ private:
   std::vector<std::string> known_;
 };
 
+// "a, b, c": the words joined for messages.
+std::string join(const std::vector<std::string>& words);
+
 // Closest candidate to `word` by edit distance, or "" when nothing is close (for "did you mean").
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
 

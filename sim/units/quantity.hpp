@@ -16,7 +16,7 @@ template <class Tag>
 class Quantity {
 public:
   constexpr Quantity() = default;
-  constexpr explicit Quantity(double si_value) : value_(si_value) {}
+  constexpr explicit Quantity(double magnitude) : value_(magnitude) {}
   constexpr double value() const { return value_; }
 
   constexpr Quantity operator+(Quantity o) const { return Quantity(value_ + o.value_); }

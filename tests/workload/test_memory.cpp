@@ -2,22 +2,16 @@
 // 2020 (ZeRO model states).
 #include <doctest/doctest.h>
 
+#include "models.hpp"
+
 #include "workload/memory.hpp"
 
 using namespace trainsim::workload;
+using trainsim::test::gpt;
+using trainsim::test::gpt3_175b;
 using doctest::Approx;
 
 namespace {
-TransformerModel gpt3_175b() {
-  TransformerModel m;
-  m.layers = 96;
-  m.hidden = 12288;
-  m.heads = m.kv_heads = 96;
-  m.ffn_hidden = 4 * 12288;
-  m.vocab = 51200;
-  m.sequence = 2048;
-  return m;
-}
 ParallelPlan tp8(Recomputation r, bool sp) {
   ParallelPlan p;
   p.tensor = 8;

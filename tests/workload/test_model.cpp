@@ -1,25 +1,16 @@
 // Tests for workload/model: parameter and FLOP counts against the published closed forms.
 #include <doctest/doctest.h>
 
+#include "models.hpp"
+
 #include "workload/model.hpp"
 
 using namespace trainsim::workload;
+using trainsim::test::gpt;
+using trainsim::test::gpt3_175b;
 using doctest::Approx;
 
 namespace {
-// GPT-3 175B (Brown et al. 2020, Table 2.1): 96 layers, d_model 12288, 96 heads, context 2048,
-// vocabulary 51,200 as in Megatron-LM (Narayanan et al. 2021).
-TransformerModel gpt3_175b() {
-  TransformerModel m;
-  m.name = "gpt3-175b";
-  m.layers = 96;
-  m.hidden = 12288;
-  m.heads = m.kv_heads = 96;
-  m.ffn_hidden = 4 * 12288;
-  m.vocab = 51200;
-  m.sequence = 2048;
-  return m;
-}
 
 TransformerModel llama2_70b() {
   // Touvron et al. 2023 (Llama 2): 80 layers, 8192 hidden, 64 heads, 8 KV heads (GQA),

@@ -1,22 +1,16 @@
 // Tests for workload/ops: the kernel decomposition conserves the model's FLOP count.
 #include <doctest/doctest.h>
 
+#include "models.hpp"
+
 #include "workload/ops.hpp"
 
 using namespace trainsim::workload;
+using trainsim::test::gpt;
+using trainsim::test::gpt3_175b;
 using doctest::Approx;
 
 namespace {
-TransformerModel gpt(int layers, int hidden, int heads) {
-  TransformerModel m;
-  m.layers = layers;
-  m.hidden = hidden;
-  m.heads = m.kv_heads = heads;
-  m.ffn_hidden = 4 * hidden;
-  m.vocab = 51200;
-  m.sequence = 2048;
-  return m;
-}
 double gemm_flops(const std::vector<Kernel>& ks) {
   double sum = 0;
   for (const auto& k : ks) sum += k.flops.value();
