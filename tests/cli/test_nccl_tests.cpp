@@ -2,6 +2,8 @@
 // SimGrid engine and its stdout/stderr stay out of the test runner.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,8 +79,8 @@ TEST_CASE("nccl-tests prints one row per size, doubling from min to max, with bu
     REQUIRE(static_cast<bool>(row >> size >> count >> type >> redop >> root >> time >> algbw >> busbw));
     CHECK(type == "float");
     CHECK(count == size / 4);  // 4-byte floats
-    CHECK(algbw == doctest::Approx(size / (time * 1e-6) / 1e9).epsilon(0.01));  // algbw = S / t
-    CHECK(busbw == doctest::Approx(algbw * 2 * 15 / 16).epsilon(0.01));          // all-reduce: 2(n-1)/n
+    CHECK(algbw == trainsim::test::rel(size / (time * 1e-6) / 1e9).epsilon(0.01));  // algbw = S / t
+    CHECK(busbw == trainsim::test::rel(algbw * 2 * 15 / 16).epsilon(0.01));          // all-reduce: 2(n-1)/n
     sizes.push_back(size);
     last_busbw = busbw;
   }

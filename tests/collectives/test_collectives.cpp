@@ -2,6 +2,8 @@
 // nccl-tests conventions. Pure: no simulation.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -76,10 +78,10 @@ TEST_CASE("a ring all-reduce sends and receives 2(n-1)/n * S per rank in both fi
       auto s = make_schedule(spec(Operation::all_reduce, S, Algorithm::ring, f), grid(n, 1));
       auto t = totals(*s, grid(n, 1));
       for (int r = 0; r < n; ++r) {
-        CHECK(t.sent[r] == doctest::Approx(2.0 * (n - 1) / n * S));  // 2(n-1)/n * S
-        CHECK(t.received[r] == doctest::Approx(2.0 * (n - 1) / n * S));
+        CHECK(t.sent[r] == trainsim::test::rel(2.0 * (n - 1) / n * S));  // 2(n-1)/n * S
+        CHECK(t.received[r] == trainsim::test::rel(2.0 * (n - 1) / n * S));
       }
-      CHECK(t.latency_count == doctest::Approx(2.0 * (n - 1)));  // 2(n-1) latencies either way
+      CHECK(t.latency_count == trainsim::test::rel(2.0 * (n - 1)));  // 2(n-1) latencies either way
       CHECK(s->step_count(0) == (f == Fidelity::exact ? 2 * (n - 1) : 1));
     }
 }
@@ -90,7 +92,7 @@ TEST_CASE("ring reduce-scatter, all-gather and all-to-all send (n-1)/n * S per r
   for (Operation op : {Operation::reduce_scatter, Operation::all_gather, Operation::all_to_all}) {
     CAPTURE(std::string(to_string(op)));
     auto t = totals(*make_schedule(spec(op, S), grid(n, 1)), grid(n, 1));
-    for (int r = 0; r < n; ++r) CHECK(t.sent[r] == doctest::Approx((n - 1.0) / n * S));  // (n-1)/n * S
+    for (int r = 0; r < n; ++r) CHECK(t.sent[r] == trainsim::test::rel((n - 1.0) / n * S));  // (n-1)/n * S
   }
 }
 
@@ -101,10 +103,10 @@ TEST_CASE("hierarchical all-reduce sends 2(g-1)/g * S inside the node and 2(N-1)
     auto s = make_schedule(spec(Operation::all_reduce, S, Algorithm::hierarchical, f), grid(N, g));
     auto t = totals(*s, grid(N, g));
     for (int r = 0; r < N * g; ++r) {
-      CHECK(t.sent_off_node[r] == doctest::Approx(2.0 * (N - 1) / N * S / g));            // 2(N-1)/N * S/g
-      CHECK(t.sent[r] - t.sent_off_node[r] == doctest::Approx(2.0 * (g - 1) / g * S));   // 2(g-1)/g * S
+      CHECK(t.sent_off_node[r] == trainsim::test::rel(2.0 * (N - 1) / N * S / g));            // 2(N-1)/N * S/g
+      CHECK(t.sent[r] - t.sent_off_node[r] == trainsim::test::rel(2.0 * (g - 1) / g * S));   // 2(g-1)/g * S
     }
-    CHECK(t.latency_count == doctest::Approx(2.0 * (g - 1) + 2.0 * (N - 1)));
+    CHECK(t.latency_count == trainsim::test::rel(2.0 * (g - 1) + 2.0 * (N - 1)));
   }
 }
 
@@ -136,7 +138,7 @@ TEST_CASE("a broadcast delivers the whole buffer to every rank but the root, in 
     auto sp = spec(Operation::broadcast, S, Algorithm::automatic, f);
     sp.root = 3;
     auto t = totals(*make_schedule(sp, grid(1, 8)), grid(1, 8));
-    for (int r = 0; r < 8; ++r) CHECK(t.received[r] == doctest::Approx(r == 3 ? 0.0 : S));
+    for (int r = 0; r < 8; ++r) CHECK(t.received[r] == trainsim::test::rel(r == 3 ? 0.0 : S));
     CHECK(t.sent[2] == 0.0);  // the chain ends just before the root
   }
   auto exact = make_schedule(spec(Operation::broadcast, S, Algorithm::automatic, Fidelity::exact), grid(1, 8));
@@ -169,10 +171,10 @@ TEST_CASE("auto fidelity is exact up to the flow budget (a 128-rank ring all-red
 }
 
 TEST_CASE("bus bandwidth factors follow nccl-tests doc/PERFORMANCE.md") {
-  CHECK(bus_bandwidth_factor(Operation::all_reduce, 8) == doctest::Approx(2.0 * 7 / 8));  // 2(n-1)/n
-  CHECK(bus_bandwidth_factor(Operation::reduce_scatter, 8) == doctest::Approx(7.0 / 8));  // (n-1)/n
-  CHECK(bus_bandwidth_factor(Operation::all_gather, 8) == doctest::Approx(7.0 / 8));
-  CHECK(bus_bandwidth_factor(Operation::all_to_all, 8) == doctest::Approx(7.0 / 8));
+  CHECK(bus_bandwidth_factor(Operation::all_reduce, 8) == trainsim::test::rel(2.0 * 7 / 8));  // 2(n-1)/n
+  CHECK(bus_bandwidth_factor(Operation::reduce_scatter, 8) == trainsim::test::rel(7.0 / 8));  // (n-1)/n
+  CHECK(bus_bandwidth_factor(Operation::all_gather, 8) == trainsim::test::rel(7.0 / 8));
+  CHECK(bus_bandwidth_factor(Operation::all_to_all, 8) == trainsim::test::rel(7.0 / 8));
   CHECK(bus_bandwidth_factor(Operation::broadcast, 8) == 1.0);
 }
 

@@ -1,13 +1,15 @@
 // Tests for compute/kernel_time: roofline with quantization against closed forms.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <filesystem>
 
 #include "compute/kernel_time.hpp"
 #include "platform/load.hpp"
 
 using namespace trainsim;
-using doctest::Approx;
+using trainsim::test::rel;
 
 namespace {
 platform::GpuSpec a100() {
@@ -28,19 +30,19 @@ TEST_CASE("a large GEMM runs at the GPU's measured maximum matmul efficiency") {
   double quantization = 4096.0 / (38 * 108);
   auto t = model.time(gemm(8192, 8192, 8192));
   double expected = 2.0 * 8192 * 8192 * 8192 / (312e12 * 0.869 * quantization) + 3e-6;
-  CHECK(t.time.value() == Approx(expected).epsilon(1e-9));
+  CHECK(t.time.value() == rel(expected).epsilon(1e-9));
   CHECK(!t.memory_bound);
 }
 
 TEST_CASE("wave quantization: 196 tiles on 108 SMs run in 2 waves, 91% efficient") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
-  CHECK(model.quantization_efficiency(1792, 1792, 1) == Approx(196.0 / 216.0));
+  CHECK(model.quantization_efficiency(1792, 1792, 1) == rel(196.0 / 216.0));
 }
 
 TEST_CASE("tile quantization: a 129-row output pays for two 128-row tiles") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   // 2 x 1 tiles, one wave of 2 tiles on 108 SMs: tile efficiency 129/256 x wave 2/108.
-  CHECK(model.quantization_efficiency(129, 128, 1) == Approx((129.0 / 256.0) * (2.0 / 108.0)));
+  CHECK(model.quantization_efficiency(129, 128, 1) == rel((129.0 / 256.0) * (2.0 / 108.0)));
 }
 
 TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plus the launch") {
@@ -49,7 +51,7 @@ TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plu
   copy.kind = workload::Kernel::Kind::memory;
   copy.bytes = units::Bytes(1e9);
   // 1 GB / (2039 GB/s x 0.85) + 3 us.
-  CHECK(model.time(copy).time.value() == Approx(1e9 / (2039e9 * 0.85) + 3e-6));
+  CHECK(model.time(copy).time.value() == rel(1e9 / (2039e9 * 0.85) + 3e-6));
 }
 
 TEST_CASE("a thin GEMM (attention scores with head size 128) is limited by memory, not math") {

@@ -1,6 +1,8 @@
 // Tests for config/: locations of errors, unknown keys, units and bounds, layered maps.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include "config/reader.hpp"
 
 using namespace trainsim::config;
@@ -55,8 +57,8 @@ TEST_CASE("layers: the first layer overrides, the others fill in, locations foll
   Document top = Document::parse("nvlink_bandwidth: 400 GB/s\n", "platform.yaml");
   Diagnostics d;
   Reader r({top.root(), base.root()}, d, "gpu");
-  CHECK(r.bandwidth("nvlink_bandwidth", Need::required)->value() == doctest::Approx(400e9));
-  CHECK(r.watts("max_power", Need::required)->value() == doctest::Approx(400));
+  CHECK(r.bandwidth("nvlink_bandwidth", Need::required)->value() == trainsim::test::rel(400e9));
+  CHECK(r.watts("max_power", Need::required)->value() == trainsim::test::rel(400));
   CHECK(r.location_of("max_power").file == "catalog.yaml");
   r.reject_unknown_keys();
   CHECK(d.ok());
@@ -77,7 +79,7 @@ TEST_CASE("set replaces a value at a dotted path and reports its origin") {
   doc.set("gpu.nvlink_bandwidth", "400 GB/s", "--set gpu.nvlink_bandwidth");
   Diagnostics d;
   Reader gpu(*doc.root().get("gpu"), d, "gpu");
-  CHECK(gpu.bandwidth("nvlink_bandwidth", Need::required)->value() == doctest::Approx(400e9));
+  CHECK(gpu.bandwidth("nvlink_bandwidth", Need::required)->value() == trainsim::test::rel(400e9));
   CHECK(gpu.location_of("nvlink_bandwidth").file == "--set gpu.nvlink_bandwidth");
   doc.set("facility.pue", "1.1", "--set facility.pue");
   CHECK(doc.root().get("facility")->get("pue")->scalar() == "1.1");

@@ -15,6 +15,8 @@
 
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include "engine/run_collectives.hpp"
 #include "platform/load.hpp"
 #include "topology/topology.hpp"
@@ -26,12 +28,6 @@ inline std::filesystem::path bundled_platform(const char* name) {
 }
 inline std::filesystem::path test_platform(const char* name) {
   return std::filesystem::path(TRAINSIM_TEST_DATA_DIR) / "platforms" / name;
-}
-
-// A relative tolerance: doctest's Approx adds its default scale (1.0) to the magnitude, which makes
-// epsilon(0.02) an absolute 0.02 for millisecond values; scale(0) makes it truly relative.
-inline doctest::Approx within(double expected, double relative) {
-  return doctest::Approx(expected).epsilon(relative).scale(0);
 }
 
 inline std::vector<int> first_gpus(int n) {

@@ -2,6 +2,8 @@
 // Each TEST_CASE runs one SimGrid engine; run them through ctest (one process per test case).
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include "engine/run_collectives.hpp"
 #include "engine_helpers.hpp"
 
@@ -19,14 +21,14 @@ constexpr double kNetAlpha = 2.33e-6; // 2 x 1 us NIC + 2 x (100 ns cable + 65 n
 
 TEST_CASE("a p2p transfer takes the path latency plus S over the bottleneck bandwidth") {
   topology::Topology topo(platform::load_platform(test::test_platform("net-only-512.yaml")));
-  REQUIRE(topo.path_latency(0, 1).value() == test::within(kNetAlpha, 1e-9));
-  REQUIRE(topo.path_bandwidth(0, 1).value() == test::within(kNetB, 1e-9));
+  REQUIRE(topo.path_latency(0, 1).value() == test::rel(kNetAlpha, 1e-9));
+  REQUIRE(topo.path_bandwidth(0, 1).value() == test::rel(kNetB, 1e-9));
   auto report = engine::run_collectives(topo, {test::request(Operation::send, 1 * GB, {0, 1}),
                                                test::request(Operation::send, 8, {3, 2})});
   // T = alpha + S / B = 2.33 us + 1e9 / 25e9 = 40.00233 ms; exact (1e-9 relative)
-  CHECK(report.results[0].duration.value() == test::within(kNetAlpha + 1 * GB / kNetB, 1e-9));
+  CHECK(report.results[0].duration.value() == test::rel(kNetAlpha + 1 * GB / kNetB, 1e-9));
   // an 8-byte message is all latency: 2.33 us + 0.32 ns
-  CHECK(report.results[1].duration.value() == test::within(kNetAlpha + 8 / kNetB, 1e-9));
+  CHECK(report.results[1].duration.value() == test::rel(kNetAlpha + 8 / kNetB, 1e-9));
 }
 
 TEST_CASE("ring all-reduce on an idle network matches 2(n-1)/n * S/B + 2(n-1) alpha for n = 8, 64, 512") {
@@ -43,7 +45,7 @@ TEST_CASE("ring all-reduce on an idle network matches 2(n-1)/n * S/B + 2(n-1) al
     const auto& r = report.results[i++];
     CHECK(r.algorithm == Algorithm::ring);  // one GPU per node: nothing to be hierarchical about
     // T = 2(n-1)/n * S/B + 2(n-1) * alpha; within 2%
-    CHECK(r.duration.value() == test::within(2.0 * (n - 1) / n * S / kNetB + 2.0 * (n - 1) * kNetAlpha, 0.02));
+    CHECK(r.duration.value() == test::rel(2.0 * (n - 1) / n * S / kNetB + 2.0 * (n - 1) * kNetAlpha, 0.02));
   }
   CHECK(report.results[0].fidelity == Fidelity::exact);       // 2 x 8 x 7 flows
   CHECK(report.results[2].fidelity == Fidelity::aggregated);  // 2 x 512 x 511 flows
@@ -61,7 +63,7 @@ TEST_CASE("ring reduce-scatter and all-gather on an idle network match (n-1)/n *
              test::request(Operation::all_gather, S, test::first_gpus(n), Algorithm::ring, Fidelity::aggregated)});
   // T = (n-1)/n * S/B + (n-1) * alpha, S = the full (reduce-scatter input, all-gather output) buffer
   const double expected = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
-  for (const auto& r : report.results) CHECK(r.duration.value() == test::within(expected, 0.02));
+  for (const auto& r : report.results) CHECK(r.duration.value() == test::rel(expected, 0.02));
 }
 
 TEST_CASE("all-to-all on an idle network matches alpha + (n-1)/n * S/B through each rank's NIC") {
@@ -71,7 +73,7 @@ TEST_CASE("all-to-all on an idle network matches alpha + (n-1)/n * S/B through e
   auto report = engine::run_collectives(topo, {test::request(Operation::all_to_all, S, test::first_gpus(n))});
   // every rank sends S/n to each of n-1 peers through one NIC, all flows at B/(n-1):
   // T = alpha + (n-1)/n * S/B
-  CHECK(report.results[0].duration.value() == test::within(kNetAlpha + (n - 1.0) / n * S / kNetB, 0.02));
+  CHECK(report.results[0].duration.value() == test::rel(kNetAlpha + (n - 1.0) / n * S / kNetB, 0.02));
   CHECK(report.results[0].flows == std::uint64_t(n * (n - 1)));
 }
 
@@ -90,7 +92,7 @@ TEST_CASE("pipelined broadcast on an idle chain matches (C + n - 2)(alpha + S/(C
       CAPTURE(n);
       CAPTURE(f);
       // T = (C + n - 2)(alpha + S/(C B)); within 2%
-      CHECK(report.results[i++].duration.value() == test::within((C + n - 2) * (kNetAlpha + S / (C * kNetB)), 0.02));
+      CHECK(report.results[i++].duration.value() == test::rel((C + n - 2) * (kNetAlpha + S / (C * kNetB)), 0.02));
     }
 }
 
@@ -99,8 +101,8 @@ TEST_CASE("hierarchical all-reduce, reduce-scatter and all-gather on idle DGX no
   const double S = 1 * GB, g = 8, N = 4;
   const double B_in = 300e9, a_in = 2e-6;     // NVLink 600 GB/s / 2 per direction; 2 x 1 us half intra_latency
   const double B_net = 25e9, a_net = 2.33e-6; // as net-only-512.yaml, same NIC path
-  REQUIRE(topo.path_latency(0, 1).value() == test::within(a_in, 1e-9));
-  REQUIRE(topo.path_latency(0, 8).value() == test::within(a_net, 1e-9));
+  REQUIRE(topo.path_latency(0, 1).value() == test::rel(a_in, 1e-9));
+  REQUIRE(topo.path_latency(0, 8).value() == test::rel(a_net, 1e-9));
   auto all = test::first_gpus(32);
   auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, S, all),
                                                test::request(Operation::reduce_scatter, S, all),
@@ -109,10 +111,10 @@ TEST_CASE("hierarchical all-reduce, reduce-scatter and all-gather on idle DGX no
   const double inter = (N - 1) * (a_net + S / (g * N * B_net));    // one inter-node ring pass of S/g
   CHECK(report.results[0].algorithm == Algorithm::hierarchical);
   // all-reduce: T = 2(g-1)(a_in + S/(g B_in)) + 2(N-1)(a_net + S/(gN B_net)); within 2%
-  CHECK(report.results[0].duration.value() == test::within(2 * intra + 2 * inter, 0.02));
+  CHECK(report.results[0].duration.value() == test::rel(2 * intra + 2 * inter, 0.02));
   // reduce-scatter and all-gather: T = (g-1)(a_in + S/(g B_in)) + (N-1)(a_net + S/(gN B_net))
-  CHECK(report.results[1].duration.value() == test::within(intra + inter, 0.02));
-  CHECK(report.results[2].duration.value() == test::within(intra + inter, 0.02));
+  CHECK(report.results[1].duration.value() == test::rel(intra + inter, 0.02));
+  CHECK(report.results[2].duration.value() == test::rel(intra + inter, 0.02));
 }
 
 TEST_CASE("the A800 node's all-reduce is slower than the A100 node's by the NVLink ratio 600/400 for large messages") {
@@ -123,10 +125,10 @@ TEST_CASE("the A800 node's all-reduce is slower than the A100 node's by the NVLi
   const double t100 = test::durations_in_child(a100, one_node)[0];
   const double t800 = test::durations_in_child(a800, one_node)[0];
   // T ~ 2(g-1)/g * S / (NVLink per direction x intra_efficiency), so t800 / t100 = 300 / 200 = 1.5
-  CHECK(t800 / t100 == test::within(600.0 / 400.0, 0.01));
+  CHECK(t800 / t100 == test::rel(600.0 / 400.0, 0.01));
   // and the A100 figure itself: 2 x 7/8 x 8 GiB / (300 GB/s x 0.78) = 64.2 ms, within 1%
   // (0.78: NCCL's tuning model caps the A100 ring at 235 of 300 GB/s, platforms/catalog/nodes.yaml)
-  CHECK(t100 == test::within(2 * 7.0 / 8 * S / (300e9 * 0.78), 0.01));
+  CHECK(t100 == test::rel(2 * 7.0 / 8 * S / (300e9 * 0.78), 0.01));
 }
 
 TEST_CASE("a 2:1 oversubscribed fat tree doubles the time of a ring whose every hop crosses the spine") {
@@ -138,14 +140,14 @@ TEST_CASE("a 2:1 oversubscribed fat tree doubles the time of a ring whose every 
   const std::vector<engine::CollectiveRequest> ring = {test::request(Operation::all_reduce, S, zigzag)};
   const double blocking_free = test::durations_in_child(platform, ring)[0];
   platform.network.oversubscription = 2;
-  REQUIRE(topology::Topology(platform).realised_oversubscription() == test::within(2, 1e-9));
+  REQUIRE(topology::Topology(platform).realised_oversubscription() == test::rel(2, 1e-9));
   const double oversubscribed = test::durations_in_child(platform, ring)[0];
   const double alpha = 2.79e-6;  // 2 x 1 us NIC + 2 x 165 ns access + 2 x 230 ns uplink (cable + switch)
   // 1:1 -> each flow gets its NIC's 25 GB/s: T = 2(n-1)(alpha + S/(n 25 GB/s)); within 2%
-  CHECK(blocking_free == test::within(2 * (n - 1) * (alpha + S / (n * 25e9)), 0.02));
+  CHECK(blocking_free == test::rel(2 * (n - 1) * (alpha + S / (n * 25e9)), 0.02));
   // 2:1 -> 4 flows share 2 x 25 GB/s of uplink: T = 2(n-1)(alpha + S/(n 12.5 GB/s)); within 2%
-  CHECK(oversubscribed == test::within(2 * (n - 1) * (alpha + S / (n * 12.5e9)), 0.02));
-  CHECK(oversubscribed / blocking_free == test::within(2.0, 0.02));
+  CHECK(oversubscribed == test::rel(2 * (n - 1) * (alpha + S / (n * 12.5e9)), 0.02));
+  CHECK(oversubscribed / blocking_free == test::rel(2.0, 0.02));
 }
 
 // Rings run in lock step in both fidelities, so they agree even where flows collide on a spine
@@ -170,7 +172,7 @@ TEST_CASE("exact and aggregated fidelities agree within 2% on a DGX A100 SuperPO
     CHECK(report.results[i].fidelity == Fidelity::exact);
     CHECK(report.results[i + 1].fidelity == Fidelity::aggregated);
     CHECK(report.results[i + 1].flows < report.results[i].flows);
-    CHECK(aggregated == test::within(exact, 0.02));  // same collective, two fidelities; within 2%
+    CHECK(aggregated == test::rel(exact, 0.02));  // same collective, two fidelities; within 2%
   }
 }
 
@@ -189,6 +191,6 @@ TEST_CASE("exact and aggregated broadcast chains agree within 2% on a fat tree")
   for (std::size_t i = 0; i < requests.size(); i += 2) {
     CAPTURE(requests[i].gpus.size());
     // same broadcast, two fidelities; within 2%
-    CHECK(report.results[i + 1].duration.value() == test::within(report.results[i].duration.value(), 0.02));
+    CHECK(report.results[i + 1].duration.value() == test::rel(report.results[i].duration.value(), 0.02));
   }
 }

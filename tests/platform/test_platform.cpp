@@ -2,13 +2,15 @@
 // locations and reasons.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <filesystem>
 
 #include "config/diagnostics.hpp"
 #include "platform/load.hpp"
 
 using namespace trainsim;
-using doctest::Approx;
+using trainsim::test::rel;
 
 namespace {
 const std::filesystem::path kPlatforms = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms";
@@ -35,34 +37,34 @@ TEST_CASE("every bundled platform loads without errors") {
 TEST_CASE("the A100 platform has the datasheet figures: 312 TFLOP/s bf16, 600 GB/s NVLink, 80 GiB") {
   auto p = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
   CHECK(p.gpu_count() == 1024);
-  CHECK(p.gpu.peak_for(platform::Precision::bf16)->value() == Approx(312e12));
-  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(600e9));
-  CHECK(p.gpu.nvlink_per_direction().value() == Approx(300e9));
-  CHECK(p.gpu.memory.value() == Approx(80.0 * (1 << 30)));
+  CHECK(p.gpu.peak_for(platform::Precision::bf16)->value() == rel(312e12));
+  CHECK(p.gpu.nvlink_bandwidth.value() == rel(600e9));
+  CHECK(p.gpu.nvlink_per_direction().value() == rel(300e9));
+  CHECK(p.gpu.memory.value() == rel(80.0 * (1 << 30)));
   // 200 Gb/s HDR = 25 GB/s per NIC.
-  CHECK(p.node.nic_bandwidth.value() == Approx(25e9));
+  CHECK(p.node.nic_bandwidth.value() == rel(25e9));
 }
 
 TEST_CASE("the A800 extends the A100: same compute, NVLink 400 GB/s instead of 600 GB/s") {
   auto a100 = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
   auto a800 = platform::load_platform(kPlatforms / "dgx-a800-1024.yaml");
   CHECK(a800.gpu.peak_for(platform::Precision::bf16)->value() == a100.gpu.peak_for(platform::Precision::bf16)->value());
-  CHECK(a800.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(a800.gpu.nvlink_bandwidth.value() == rel(400e9));
   CHECK(a800.gpu.price->currency == "CNY");
 }
 
 TEST_CASE("a what-if GPU is a few lines over a catalog entry") {
   auto p = platform::load_platform(kData / "a100-nvlink-400.yaml");
-  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(400e9));
-  CHECK(p.gpu.max_power.value() == Approx(400));
+  CHECK(p.gpu.nvlink_bandwidth.value() == rel(400e9));
+  CHECK(p.gpu.max_power.value() == rel(400));
   CHECK(p.node.nics == 4);
   CHECK(p.node.gpus == 8);
 }
 
 TEST_CASE("PCIe x16 bandwidth per direction follows the PCI-SIG rates and encodings") {
   // Gen4: 16 GT/s x 16 lanes x 128/130 / 8 = 31.5 GB/s; Gen3: 15.75 GB/s.
-  CHECK(platform::pcie_x16_bandwidth(4).value() == Approx(31.5077e9).epsilon(1e-4));
-  CHECK(platform::pcie_x16_bandwidth(3).value() == Approx(15.7538e9).epsilon(1e-4));
+  CHECK(platform::pcie_x16_bandwidth(4).value() == rel(31.5077e9).epsilon(1e-4));
+  CHECK(platform::pcie_x16_bandwidth(3).value() == rel(15.7538e9).epsilon(1e-4));
 }
 
 TEST_CASE("an unknown GPU name is an error at its line and column with a suggestion") {
@@ -93,10 +95,10 @@ TEST_CASE("all problems of a file are reported together: a typo, a zero bandwidt
 TEST_CASE("cluster peak and maximum IT power follow from the per-GPU and per-node figures") {
   auto p = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
   // 1,024 x 312 TFLOP/s = 319.5 PFLOP/s bf16.
-  CHECK(platform::cluster_peak(p, platform::Precision::bf16).value() == Approx(1024 * 312e12));
+  CHECK(platform::cluster_peak(p, platform::Precision::bf16).value() == rel(1024 * 312e12));
   CHECK(platform::cluster_peak(p, platform::Precision::fp8).value() == 0.0);
   // 1,024 x 400 W + 128 x 3,300 W (DGX A100: 6.5 kW system max) = 832 kW.
-  CHECK(platform::max_it_power(p).value() == Approx(1024 * 400.0 + 128 * 3300.0));
+  CHECK(platform::max_it_power(p).value() == rel(1024 * 400.0 + 128 * 3300.0));
 }
 
 TEST_CASE("overrides amend a platform file field by field, as a scenario's --set does") {
@@ -104,8 +106,8 @@ TEST_CASE("overrides amend a platform file field by field, as a scenario's --set
   auto overrides = config::Document::parse(
       "file: dgx-a100-1024.yaml\ngpu:\n  nvlink_bandwidth: 400 GB/s\nnetwork:\n  nodes: 64\n", "scenario.yaml");
   auto p = platform::load_platform(file, &overrides.root());
-  CHECK(p.gpu.nvlink_bandwidth.value() == Approx(400e9));
-  CHECK(p.gpu.max_power.value() == Approx(400));  // still the A100's
+  CHECK(p.gpu.nvlink_bandwidth.value() == rel(400e9));
+  CHECK(p.gpu.max_power.value() == rel(400));  // still the A100's
   CHECK(p.gpu_count() == 512);
   CHECK(p.network.spines == 16);
 }
@@ -113,7 +115,7 @@ TEST_CASE("overrides amend a platform file field by field, as a scenario's --set
 TEST_CASE("an override naming another catalog GPU replaces the GPU; a typo in an override is located") {
   auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
   auto swap = config::Document::parse("gpu: A800-SXM4-80GB\n", "scenario.yaml");
-  CHECK(platform::load_platform(file, &swap.root()).gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(platform::load_platform(file, &swap.root()).gpu.nvlink_bandwidth.value() == rel(400e9));
   auto typo = config::Document::parse("network:\n  nodez: 64\n", "scenario.yaml");
   try {
     platform::load_platform(file, &typo.root());

@@ -2,13 +2,15 @@
 // infeasible plans are rejected with their reason.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <filesystem>
 
 #include "config/diagnostics.hpp"
 #include "scenario/scenario.hpp"
 
 using namespace trainsim;
-using doctest::Approx;
+using trainsim::test::rel;
 
 namespace {
 const std::filesystem::path kScenarios = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios";
@@ -46,7 +48,7 @@ TEST_CASE("--set reaches the plan and the platform, including a catalog GPU's fi
   auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml",
                                    {{"platform.gpu.nvlink_bandwidth", "400 GB/s"}, {"parallel.micro_batch", "2"},
                                     {"parallel.global_batch", "1536"}});
-  CHECK(s.platform.gpu.nvlink_bandwidth.value() == Approx(400e9));
+  CHECK(s.platform.gpu.nvlink_bandwidth.value() == rel(400e9));
   CHECK(s.plan.micro_batch == 2);
   CHECK(s.scenario_yaml.find("400 GB/s") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 // realised oversubscription and DOT export, against closed forms.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -10,7 +12,7 @@
 #include "topology/topology.hpp"
 
 using namespace trainsim;
-using doctest::Approx;
+using trainsim::test::rel;
 using topology::LinkKind;
 using topology::Topology;
 
@@ -75,17 +77,17 @@ TEST_CASE("routes are connected paths from the source GPU to the destination GPU
 TEST_CASE("path latency is the sum of cables and switches crossed") {
   Topology t(dgx_like(4, 2, 2, 1.0));
   // Inside a node: the node's GPU-to-GPU latency, 2 us.
-  CHECK(t.path_latency(0, 5).value() == Approx(2e-6));
+  CHECK(t.path_latency(0, 5).value() == rel(2e-6));
   // Same leaf: 2 x NIC (1 us) + 2 cables (100 ns) + 1 switch (130 ns).
-  CHECK(t.path_latency(0, 8).value() == Approx(2e-6 + 2 * 100e-9 + 130e-9));
+  CHECK(t.path_latency(0, 8).value() == rel(2e-6 + 2 * 100e-9 + 130e-9));
   // Across the spine: 2 x NIC + 4 cables + 3 switches.
-  CHECK(t.path_latency(0, 16).value() == Approx(2e-6 + 4 * 100e-9 + 3 * 130e-9));
+  CHECK(t.path_latency(0, 16).value() == rel(2e-6 + 4 * 100e-9 + 3 * 130e-9));
 }
 
 TEST_CASE("path bandwidth: NVLink per direction inside a node, the NIC across nodes") {
   Topology t(dgx_like(4, 2, 2, 1.0));
-  CHECK(t.path_bandwidth(0, 1).value() == Approx(300e9));  // 600 GB/s total NVLink / 2 directions
-  CHECK(t.path_bandwidth(0, 16).value() == Approx(25e9));  // 200 Gb/s NIC
+  CHECK(t.path_bandwidth(0, 1).value() == rel(300e9));  // 600 GB/s total NVLink / 2 directions
+  CHECK(t.path_bandwidth(0, 16).value() == rel(25e9));  // 200 Gb/s NIC
 }
 
 TEST_CASE("rail-optimised fabric: same-rail traffic stays on one leaf, cross-rail crosses a spine") {
@@ -101,19 +103,19 @@ TEST_CASE("rail-optimised fabric: same-rail traffic stays on one leaf, cross-rai
 TEST_CASE("bisection bandwidth of a non-blocking fat-tree is half the nodes times their NIC bandwidth") {
   // 8 nodes x 8 NICs x 25 GB/s: N/2 x 200 GB/s = 800 GB/s each direction.
   Topology t(dgx_like(8, 2, 4, 1.0));
-  CHECK(t.bisection_bandwidth().value() == Approx(800e9));
+  CHECK(t.bisection_bandwidth().value() == rel(800e9));
 }
 
 TEST_CASE("a 2:1 oversubscribed fat-tree halves the bisection bandwidth") {
   Topology t(dgx_like(8, 2, 4, 2.0));
-  CHECK(t.realised_oversubscription() == Approx(2.0));
-  CHECK(t.bisection_bandwidth().value() == Approx(400e9));
+  CHECK(t.realised_oversubscription() == rel(2.0));
+  CHECK(t.bisection_bandwidth().value() == rel(400e9));
 }
 
 TEST_CASE("the realised oversubscription reflects whole uplink cables, not the requested ratio") {
   // 16 down ports at 3:1 need ceil(16/3) = 6 uplink cables: 16/6 = 2.67, not 3.
   Topology t(dgx_like(8, 2, 2, 3.0));
-  CHECK(t.realised_oversubscription() == Approx(16.0 / 6.0));
+  CHECK(t.realised_oversubscription() == rel(16.0 / 6.0));
 }
 
 TEST_CASE("a multi-leaf fabric without spines is reported as disconnected") {
@@ -128,9 +130,9 @@ TEST_CASE("the bundled 1,024-GPU A100 platform is sound and has full bisection b
   Topology t(p);
   CHECK(t.gpu_count() == 1024);
   CHECK(t.check().empty());
-  CHECK(t.realised_oversubscription() == Approx(1.0));
+  CHECK(t.realised_oversubscription() == rel(1.0));
   // 64 nodes on each side x 8 NICs x 25 GB/s = 12.8 TB/s.
-  CHECK(t.bisection_bandwidth().value() == Approx(12.8e12));
+  CHECK(t.bisection_bandwidth().value() == rel(12.8e12));
 }
 
 TEST_CASE("PCIe nodes route through the host PCIe switch and share their NICs") {
@@ -142,7 +144,7 @@ TEST_CASE("PCIe nodes route through the host PCIe switch and share their NICs") 
   CHECK(hops.size() == 6);
   CHECK(walk(t, 0, hops) == t.gpu_vertex(4));
   // Gen4 x16 = 31.5 GB/s between GPUs of one node, x 0.8 efficiency from the node catalog.
-  CHECK(t.path_bandwidth(0, 1).value() == Approx(31.5077e9 * 0.8).epsilon(1e-4));
+  CHECK(t.path_bandwidth(0, 1).value() == rel(31.5077e9 * 0.8).epsilon(1e-4));
 }
 
 TEST_CASE("DOT export names every vertex and link") {

@@ -2,13 +2,15 @@
 // deadlock to the bubble of Narayanan et al. 2021, eq. 1-2, on a tiny pure event model.
 #include <doctest/doctest.h>
 
+#include "approx.hpp"
+
 #include <algorithm>
 #include <map>
 
 #include "workload/pipeline.hpp"
 
 using namespace trainsim::workload;
-using doctest::Approx;
+using trainsim::test::rel;
 
 namespace {
 // Executes the schedules of all stages with unit forward time f, backward time b and free
@@ -77,8 +79,8 @@ TEST_CASE("every stage runs each micro-batch and chunk forward and backward exac
 TEST_CASE("1F1B finishes in (m + p - 1)(f + b): bubble (p - 1)/m, Narayanan et al. eq. 1") {
   const int p = 4, m = 8;
   double t = makespan(p, m, 1, 1.0, 2.0);
-  CHECK(t == Approx((m + p - 1) * 3.0));
-  CHECK((t - m * 3.0) / (m * 3.0) == Approx(ideal_bubble_fraction(p, m, 1)));
+  CHECK(t == rel((m + p - 1) * 3.0));
+  CHECK((t - m * 3.0) / (m * 3.0) == rel(ideal_bubble_fraction(p, m, 1)));
 }
 
 TEST_CASE("the interleaved schedule runs without deadlock and shrinks the bubble by v (eq. 2)") {
@@ -87,6 +89,6 @@ TEST_CASE("the interleaved schedule runs without deadlock and shrinks the bubble
     double t = makespan(p, m, v, 1.0, 2.0);
     REQUIRE(t > 0);
     double bubble = (t - m * 3.0) / (m * 3.0);
-    CHECK(bubble == Approx(ideal_bubble_fraction(p, m, v)).epsilon(0.02));
+    CHECK(bubble == rel(ideal_bubble_fraction(p, m, v)).epsilon(0.02));
   }
 }

@@ -1,0 +1,166 @@
+// training/costs implementation. Conventions (docs/compute-model.md, docs/simulation.md):
+// activations and gradients as Megatron-LM moves them; one GPU of each stage is costed (tensor
+// ranks are symmetric).
+#include "training/costs.hpp"
+
+#include <algorithm>
+
+#include "compute/kernel_time.hpp"
+#include "workload/ops.hpp"
+
+namespace trainsim::training {
+
+using units::Bytes;
+using units::Seconds;
+using namespace workload;
+
+namespace {
+struct RingPath {
+  units::Bandwidth bandwidth{0};
+  Seconds latency{0};
+};
+
+RingPath ring_path(const topology::Topology& t, int first, int stride, int ranks) {
+  RingPath r{units::Bandwidth(1e300), Seconds(0)};
+  for (int i = 0; i < ranks; ++i) {
+    int a = first + i * stride, b = first + ((i + 1) % ranks) * stride;
+    r.bandwidth = std::min(r.bandwidth, t.path_bandwidth(a, b));
+    r.latency = std::max(r.latency, t.path_latency(a, b));
+  }
+  return r;
+}
+
+// Whether recomputation repeats the whole layer forward (full) or only the attention core.
+bool is_attention_core(const Kernel& k) {
+  return k.name == "attention scores" || k.name == "scale-mask-softmax" || k.name == "attention dropout" ||
+         k.name == "attention over values";
+}
+
+struct LayerTimes {
+  Seconds forward{0}, backward{0}, recompute{0};
+};
+
+LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& km, int layer) {
+  LayerTimes lt;
+  auto fwd = layer_forward_kernels(s.model, s.plan, s.memory, layer);
+  lt.forward = km.total(fwd);
+  lt.backward = km.total(layer_backward_kernels(s.model, s.plan, s.memory, layer));
+  if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward;
+  if (s.plan.recompute == Recomputation::selective)
+    for (const auto& k : fwd)
+      if (is_attention_core(k)) lt.recompute += km.time(k).time;
+  return lt;
+}
+}  // namespace
+
+Seconds ring_all_reduce_time(const topology::Topology& t, int first_gpu, int stride, int ranks, Bytes size) {
+  if (ranks < 2) return Seconds(0);
+  RingPath p = ring_path(t, first_gpu, stride, ranks);
+  const double n = ranks;
+  return size * (2 * (n - 1) / n) / p.bandwidth + p.latency * (2 * (n - 1));
+}
+
+Seconds all_to_all_time(const topology::Topology& t, int first_gpu, int stride, int ranks, Bytes size) {
+  if (ranks < 2) return Seconds(0);
+  RingPath p = ring_path(t, first_gpu, stride, ranks);
+  const double n = ranks;
+  return size * ((n - 1) / n) / p.bandwidth + p.latency;
+}
+
+namespace {
+// Tensor-parallel all-reduce of one activation (b s h, 16-bit): Megatron runs 2 per layer in the
+// forward, 2 in the backward and 2 more in a fully recomputed forward; with sequence parallelism
+// each becomes an all-gather plus a reduce-scatter, the same ring volume. Expert parallelism: a
+// dispatch and a combine all-to-all per MoE layer and pass, among the expert-parallel ranks
+// (consecutive data replicas, one tensor group apart).
+struct CommTimes {
+  Seconds tp_all_reduce{0}, ep_all_to_all{0};
+};
+
+CommTimes comm_times(const scenario::Scenario& s, const topology::Topology& t) {
+  const ParallelPlan& p = s.plan;
+  const TransformerModel& m = s.model;
+  const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
+  const Bytes routed(2.0 * p.micro_batch * m.sequence * m.hidden * m.moe.top_k * m.moe.capacity_factor / p.tensor);
+  return {ring_all_reduce_time(t, 0, 1, p.tensor, activation), all_to_all_time(t, 0, p.tensor, p.expert, routed)};
+}
+
+LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelModel& km, const CommTimes& c, int layer) {
+  const bool full = s.plan.recompute == Recomputation::full;
+  const bool moe = s.model.layer_is_moe(layer);
+  LayerTimes lt = layer_times(s, km, layer);
+  LayerPassTimes r;
+  r.forward_comm = c.tp_all_reduce * 2.0 + (moe ? c.ep_all_to_all * 2.0 : Seconds(0));
+  r.backward_comm = c.tp_all_reduce * (full ? 4.0 : 2.0) + (moe ? c.ep_all_to_all * (full ? 4.0 : 2.0) : Seconds(0));
+  r.forward = lt.forward + r.forward_comm;
+  r.backward = lt.backward + lt.recompute + r.backward_comm;
+  return r;
+}
+}  // namespace
+
+LayerPassTimes layer_pass_times(const scenario::Scenario& s, const topology::Topology& t, int layer) {
+  compute::KernelModel km(s.platform.gpu, s.plan.precision);
+  return pass_times(s, km, comm_times(s, t), layer);
+}
+
+engine::TrainingJob make_training_job(const scenario::Scenario& s, const topology::Topology& t, int iterations) {
+  const ParallelPlan& p = s.plan;
+  const TransformerModel& m = s.model;
+  compute::KernelModel km(s.platform.gpu, p.precision);
+  engine::TrainingJob job;
+  job.data = p.data, job.tensor = p.tensor, job.pipeline = p.pipeline;
+  job.chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;
+  job.micro_batches = p.micro_batches();
+  job.iterations = iterations;
+  job.reduction = p.zero_stage >= 1 ? engine::GradientReduction::reduce_scatter_all_gather
+                                    : engine::GradientReduction::all_reduce;
+  job.overlap_reduction = p.overlap_gradient_reduction;
+
+  const CommTimes comm = comm_times(s, t);
+  const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
+
+  const int chunks_total = p.pipeline * job.chunks;
+  const int layers_per_chunk = m.layers / chunks_total;
+  const ParameterCount params = count_parameters(m);
+  const StateBytes& state = s.memory.state;
+  job.costs.assign(p.pipeline, std::vector<engine::StageCosts>(job.chunks));
+  job.optimizer.assign(p.pipeline, Seconds(0));
+  for (int stage = 0; stage < p.pipeline; ++stage) {
+    double stage_parameters = 0;
+    for (int chunk = 0; chunk < job.chunks; ++chunk) {
+      const int virtual_stage = chunk * p.pipeline + stage;
+      engine::StageCosts& c = job.costs[stage][chunk];
+      double chunk_parameters = 0;
+      for (int i = 0; i < layers_per_chunk; ++i) {
+        const int layer = virtual_stage * layers_per_chunk + i;
+        const LayerPassTimes lp = pass_times(s, km, comm, layer);
+        c.forward += lp.forward;
+        c.backward += lp.backward;
+        c.forward_tp_comm += lp.forward_comm;
+        c.backward_tp_comm += lp.backward_comm;
+        chunk_parameters += (m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer) / p.tensor;
+      }
+      if (virtual_stage == 0) {
+        c.forward += km.total(embedding_kernels(m, p, false));
+        c.backward += km.total(embedding_kernels(m, p, true));
+        chunk_parameters += params.embedding / p.tensor;
+      }
+      if (virtual_stage == chunks_total - 1) {
+        c.forward += km.total(lm_head_forward_kernels(m, p));
+        c.backward += km.total(lm_head_backward_kernels(m, p));
+        if (!m.tied_embeddings || chunks_total > 1) chunk_parameters += double(m.vocab) * m.hidden / p.tensor;
+      }
+      // Pipeline messages: Megatron's scatter/gather optimisation sends 1/t of the activation
+      // from each tensor rank (Narayanan et al. 2021, section 4.1).
+      c.activation_bytes = activation / double(p.tensor);
+      c.gradient_bytes = Bytes(chunk_parameters * state.gradients);
+      c.gradient_buckets = std::max(1, layers_per_chunk);
+      stage_parameters += chunk_parameters;
+    }
+    const double sharded = p.zero_stage >= 1 ? stage_parameters / p.data : stage_parameters;
+    job.optimizer[stage] = km.total(optimizer_kernels(sharded, state));
+  }
+  return job;
+}
+
+}  // namespace trainsim::training
