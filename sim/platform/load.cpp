@@ -166,10 +166,23 @@ Platform load_platform(const std::filesystem::path& file) {
   return load_platform(doc);
 }
 
-std::vector<std::string> catalog_gpu_names(const std::filesystem::path& catalog_file) {
-  Document doc = Document::load(catalog_file);
-  auto gpus = doc.root().get("gpus");
-  return gpus ? gpus->keys() : std::vector<std::string>{};
+std::vector<GpuSpec> load_gpu_catalog(const std::filesystem::path& catalog_file) {
+  Diagnostics d;
+  Catalogs catalogs;
+  catalogs.add(Document::load(catalog_file));
+  catalogs.check_sections({"gpus", "nodes"}, d);
+  std::vector<GpuSpec> out;
+  for (const auto& name : catalogs.names("gpus")) {
+    std::string display;
+    // A one-entry section naming the GPU resolves it like a platform's `gpu: NAME`.
+    auto section = Document::parse("gpu: " + name + "\n", catalog_file);
+    if (auto layers = config::entry_layers({section.root()}, "gpu", catalogs, "gpus", "GPU", d, display)) {
+      Reader r(*layers, d, "gpu '" + name + "'");
+      out.push_back(read_gpu(r, name));
+    }
+  }
+  d.throw_if_any();
+  return out;
 }
 
 }  // namespace trainsim::platform

@@ -23,7 +23,8 @@ Platform load_platform(const std::filesystem::path& file);
 // without `extends` is merged over the file's entry, a name or a map with `extends` replaces it.
 Platform load_platform(const config::Document& document, const config::Value* overrides = nullptr);
 
-// The names in the catalogs a platform file refers to (for listing and suggestions).
-std::vector<std::string> catalog_gpu_names(const std::filesystem::path& catalog_file);
+// Every GPU of a catalog file, each resolved through its `extends` chain. Throws
+// config::ConfigError listing every problem.
+std::vector<GpuSpec> load_gpu_catalog(const std::filesystem::path& catalog_file);
 
 }  // namespace trainsim::platform
