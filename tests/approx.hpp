@@ -2,11 +2,16 @@
 // which makes every comparison of microseconds or milliseconds pass; rel() compares relatively.
 #pragma once
 
+#include <limits>
+
 #include <doctest/doctest.h>
 
 namespace trainsim::test {
 
-// |a - b| <= eps x max(|a|, |b|). Chain .epsilon(e) for a looser tolerance.
-inline doctest::Approx rel(double expected, double eps = 1e-9) { return doctest::Approx(expected).epsilon(eps).scale(0); }
+// |a - b| < eps x max(|a|, |b|), and exact equality (0 == 0) passes too: the smallest normal double
+// as scale keeps doctest's strict "<" from failing on two exact zeros. Chain .epsilon(e) to loosen.
+inline doctest::Approx rel(double expected, double eps = 1e-9) {
+  return doctest::Approx(expected).epsilon(eps).scale(std::numeric_limits<double>::min());
+}
 
 }  // namespace trainsim::test

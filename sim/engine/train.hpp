@@ -50,6 +50,9 @@ struct TrainingJob {
   bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
   int iterations = 2;              // simulated iterations (the last one is reported)
   collectives::Tuning tuning;
+  // Testing: simulate the passes and pipeline flows of every tensor rank, one actor per GPU,
+  // instead of tensor rank 0 only (the symmetry above); the answer should not change.
+  bool all_tensor_ranks = false;
 
   // GPU of (data replica d, stage s, tensor rank t), Megatron-LM's rank order: tensor ranks
   // fastest, then data replicas, then pipeline stages.

@@ -1,0 +1,122 @@
+// engine/gradient_reducers: data-parallel collectives run by one reducer actor per GPU.
+#include "engine/gradient_reducers.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace trainsim::engine::detail {
+
+namespace sg4 = simgrid::s4u;
+using collectives::Operation;
+
+namespace {
+
+units::Bytes chunk_sum(const std::vector<StageCosts>& chunks) {
+  units::Bytes sum(0);
+  for (const auto& c : chunks) sum += c.gradient_bytes;
+  return sum;
+}
+
+std::unique_ptr<collectives::Schedule> schedule(Operation op, units::Bytes size, const collectives::Group& group,
+                                                const collectives::Tuning& tuning) {
+  if (size.value() <= 0) return nullptr;  // nothing to reduce: no call, as a framework would skip it
+  collectives::CollectiveSpec spec;
+  spec.op = op;
+  spec.size = size;
+  return collectives::make_schedule(spec, group, tuning);
+}
+
+// The collectives one group runs per iteration (the same for every group of a stage).
+int collectives_per_iteration(const TrainingJob& job, int stage) {
+  int n = job.reduction == GradientReduction::reduce_scatter_all_gather ? 1 : 0;  // the all-gather
+  if (!job.overlap_reduction) return n + 1;
+  for (const auto& c : job.costs[stage]) n += c.gradient_buckets;
+  return n;
+}
+
+}  // namespace
+
+GradientReducers::GradientReducers(const topology::Topology& topology, const TrainingJob& job)
+    : job_(job), mailboxes_(topology, actors_, "dp") {
+  const bool zero = job.reduction == GradientReduction::reduce_scatter_all_gather;
+  const Operation reduce = zero ? Operation::reduce_scatter : Operation::all_reduce;
+  // Tuning::exact_flow_budget bounds the exact flows of one collective; here it bounds all the
+  // reductions of one iteration together, which run at once and cost wall time together.
+  int per_iteration = 0;
+  for (int s = 0; s < job.pipeline; ++s) per_iteration += job.tensor * collectives_per_iteration(job, s);
+  collectives::Tuning tuning = job.tuning;
+  tuning.exact_flow_budget = std::max<std::uint64_t>(1, job.tuning.exact_flow_budget / per_iteration);
+
+  groups_.resize(std::size_t(job.pipeline) * job.tensor);
+  reducers_.resize(std::size_t(job.data) * job.tensor * job.pipeline);  // the job's GPUs are the first ones
+  for (int s = 0; s < job.pipeline; ++s)
+    for (int t = 0; t < job.tensor; ++t) {
+      GroupCollectives& g = groups_[std::size_t(s) * job.tensor + t];
+      collectives::Group group;
+      for (int d = 0; d < job.data; ++d) {
+        g.devices.push_back(job.gpu(d, s, t));
+        group.devices.push_back(g.devices.back());
+        group.nodes.push_back(topology.node_of(g.devices.back()));
+      }
+      const auto& costs = job.costs[s];
+      if (job.overlap_reduction) {
+        for (const auto& c : costs) {
+          g.bucket.push_back(schedule(reduce, c.gradient_bytes / c.gradient_buckets, group, tuning));
+          if (g.bucket.back()) flows_per_iteration_ += g.bucket.back()->flow_count() * c.gradient_buckets;
+        }
+      } else {
+        g.whole = schedule(reduce, chunk_sum(costs), group, tuning);
+        if (g.whole) flows_per_iteration_ += g.whole->flow_count();
+      }
+      // ZeRO >= 1 gathers the updated parameters: the same bytes as the gradients it scattered
+      // (16-bit parameters and gradients; see docs/simulation.md).
+      if (zero) g.gather = schedule(Operation::all_gather, chunk_sum(costs), group, tuning);
+      if (g.gather) flows_per_iteration_ += g.gather->flow_count();
+      for (int d = 0; d < job.data; ++d) reducers_[g.devices[d]] = {d, &g.devices, {}, nullptr};
+    }
+}
+
+const GroupCollectives& GradientReducers::group(int stage, int tensor_rank) const {
+  return groups_[std::size_t(stage) * job_.tensor + tensor_rank];
+}
+
+void GradientReducers::spawn(const std::vector<sg4::Host*>& hosts) {
+  actors_.resize(reducers_.size());
+  for (int gpu = 0; gpu < static_cast<int>(reducers_.size()); ++gpu) {
+    Reducer& r = reducers_[gpu];
+    if (!r.devices) continue;  // not in the job
+    r.work = sg4::Semaphore::create(0);
+    actors_[gpu] = sg4::Actor::create("dp@gpu" + std::to_string(gpu), hosts[gpu], [this, &r] { reducer_main(r); });
+  }
+}
+
+void GradientReducers::start(int gpu, const collectives::Schedule& schedule, Completion& done) {
+  Reducer& r = reducers_[gpu];
+  r.queue.emplace_back(&schedule, &done);
+  ++done.pending;
+  r.work->release();
+}
+
+void GradientReducers::wait(Completion& done) {
+  // Cooperative scheduling: nothing runs between the test and the acquire, and a reducer signals
+  // only when the count reaches 0 while the owner waits, so no wake-up is lost or left over.
+  while (done.pending > 0) {
+    done.waiting = true;
+    done.signal->acquire();
+    done.waiting = false;
+  }
+}
+
+void GradientReducers::reducer_main(Reducer& r) {
+  sg4::Actor::self()->daemonize();  // it waits forever; the simulation ends with the stages
+  RankScratch scratch;
+  for (;;) {
+    r.work->acquire();
+    const auto [schedule, done] = r.queue.front();
+    r.queue.pop_front();
+    flows_ += replay_rank(*schedule, r.rank, *r.devices, mailboxes_, scratch);
+    if (--done->pending == 0 && done->waiting) done->signal->release();
+  }
+}
+
+}  // namespace trainsim::engine::detail

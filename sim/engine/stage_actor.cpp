@@ -1,0 +1,141 @@
+// engine/stage_actor: one pipeline stage's passes, pipeline messages and reductions (see .hpp).
+#include "engine/stage_actor.hpp"
+
+#include <cmath>
+
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+
+namespace trainsim::engine::detail {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+double now() { return sg4::Engine::get_clock(); }
+std::uint64_t whole_bytes(units::Bytes b) { return static_cast<std::uint64_t>(std::llround(b.value())); }
+}  // namespace
+
+StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
+    : world_(world), job_(world.job), index_(index), d_(d), s_(s), t_(t), gpu_(world.job.gpu(d, s, t)),
+      leader_(index == 0) {
+  if (job_.all_tensor_ranks) reduce_ranks_ = {t};
+  else for (int r = 0; r < job_.tensor; ++r) reduce_ranks_.push_back(r);
+  const auto& passes = world.passes[s];
+  last_backward_.assign(job_.chunks, 0);
+  for (std::size_t i = 0; i < passes.size(); ++i)
+    if (!passes[i].forward) last_backward_[passes[i].chunk] = i;
+}
+
+int StageActor::gpu_of(int virtual_stage) const { return job_.gpu(d_, virtual_stage % job_.pipeline, t_); }
+
+void StageActor::operator()() {
+  speed_ = sg4::this_actor::get_host()->get_speed();
+  const auto& passes = world_.passes[s_];
+  const double total_passes = double(passes.size()) * job_.iterations;
+  for (int it = 0; it < job_.iterations; ++it) {
+    tally_ = {};
+    for (std::size_t i = 0; i < passes.size(); ++i) {
+      run_pass(i, passes[i]);
+      if (leader_ && world_.progress) world_.progress((double(it) * passes.size() + i + 1) / total_passes);
+    }
+    finish_iteration();
+    // Real training has no barrier, but the gradient-norm all-reduce of the optimizer step
+    // synchronises all ranks every iteration; the wait is counted as pipeline wait (bubble).
+    const double before = now();
+    world_.barrier->wait();
+    tally_.pipeline_wait += now() - before;
+    world_.tallies[index_] = tally_;
+    if (leader_) world_.iteration_ends.push_back(now());
+  }
+  if (leader_) {  // every actor is past its last receive: no message is in flight anymore
+    world_.flows.release();
+    if (world_.reducers) world_.reducers->release();
+  }
+}
+
+void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass) {
+  const int vs = pass.virtual_stage, last = job_.pipeline * job_.chunks - 1;
+  const StageCosts& c = job_.costs[s_][pass.chunk];
+  if (!pass.forward) return backward(index, pass);
+  if (vs > 0 && gpu_of(vs - 1) != gpu_) {  // with one stage, chunks follow each other on one GPU
+    const double t0 = now();
+    world_.flows.receive(gpu_of(vs - 1), gpu_, {false, vs, pass.micro_batch});
+    tally_.pipeline_wait += now() - t0;
+  }
+  compute(c.forward.value(), c.forward_tp_comm.value());
+  if (vs < last && gpu_of(vs + 1) != gpu_)
+    world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
+}
+
+void StageActor::backward(std::size_t index, const workload::PipelinePass& pass) {
+  const int vs = pass.virtual_stage, last = job_.pipeline * job_.chunks - 1;
+  const StageCosts& c = job_.costs[s_][pass.chunk];
+  if (vs < last && gpu_of(vs + 1) != gpu_) {
+    const double t0 = now();
+    world_.flows.receive(gpu_of(vs + 1), gpu_, {true, vs, pass.micro_batch});
+    tally_.pipeline_wait += now() - t0;
+  }
+  if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
+    // The chunk's gradients are complete after its last backward: layer by layer, in
+    // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
+    const int buckets = c.gradient_buckets;
+    for (int b = 0; b < buckets; ++b) {
+      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets);
+      start_reductions(Reduction::bucket, pass.chunk);
+    }
+  } else {
+    compute(c.backward.value(), c.backward_tp_comm.value());
+  }
+  if (vs > 0 && gpu_of(vs - 1) != gpu_) {
+    // The input gradient has the shape of the activation the previous virtual stage sent.
+    const StageCosts& prev = job_.costs[(vs - 1) % job_.pipeline][(vs - 1) / job_.pipeline];
+    world_.flows.send(gpu_, gpu_of(vs - 1), {true, vs - 1, pass.micro_batch}, whole_bytes(prev.activation_bytes));
+  }
+}
+
+void StageActor::compute(double seconds, double tp_seconds) {
+  if (seconds <= 0) return;
+  const double t0 = now();
+  // The actor's own host (P3: Host::exec_async would ignore it anyway); FLOP = seconds x speed,
+  // so the exec lasts exactly `seconds` on an otherwise idle GPU.
+  sg4::this_actor::execute(seconds * speed_);
+  ++world_.execs;
+  const double elapsed = now() - t0;
+  const double tp = elapsed * (tp_seconds / seconds);
+  tally_.tp_comm += tp;
+  tally_.compute += elapsed - tp;
+}
+
+void StageActor::finish_iteration() {
+  // The last pass of a stage is always a backward: the reduction's exposed part starts now.
+  double t0 = now();
+  if (world_.reducers) {
+    if (!job_.overlap_reduction) start_reductions(Reduction::whole);
+    GradientReducers::wait(done_);
+  }
+  tally_.dp_exposed += now() - t0;
+  t0 = now();
+  if (job_.optimizer[s_].value() > 0) {
+    sg4::this_actor::execute(job_.optimizer[s_].value() * speed_);
+    ++world_.execs;
+  }
+  tally_.optimizer += now() - t0;
+  if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather) {
+    t0 = now();
+    start_reductions(Reduction::gather);
+    GradientReducers::wait(done_);
+    tally_.dp_exposed += now() - t0;
+  }
+}
+
+void StageActor::start_reductions(Reduction which, int chunk) {
+  for (int t : reduce_ranks_) {
+    const GroupCollectives& g = world_.reducers->group(s_, t);
+    const collectives::Schedule* schedule = which == Reduction::bucket  ? g.bucket[chunk].get()
+                                            : which == Reduction::whole ? g.whole.get()
+                                                                        : g.gather.get();
+    if (schedule) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, done_);
+  }
+}
+
+}  // namespace trainsim::engine::detail

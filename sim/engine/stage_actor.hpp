@@ -1,0 +1,73 @@
+// engine/stage_actor (private to engine/): the program of one pipeline stage in training.
+//
+// A stage actor runs, for each iteration, its stage's forward and backward passes in the order of
+// workload::pipeline_passes (1F1B or interleaved), receiving each pass's input from the GPU of the
+// neighbouring virtual stage and sending its output on; it hands its data-parallel gradient
+// reductions to the reducer actors (gradient_reducers.hpp), runs the optimizer step and meets the
+// other stages at a barrier. It keeps its own account of where the iteration's time went.
+//
+// Symmetry: a stage actor of (data replica d, stage s) runs on GPU job.gpu(d, s, t) for ONE tensor
+// rank t (0 unless job.all_tensor_ranks) and starts the reductions of the tensor ranks it stands
+// for (all of them, or only t with job.all_tensor_ranks).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <simgrid/s4u/Barrier.hpp>
+#include <simgrid/s4u/Host.hpp>
+
+#include "engine/gradient_reducers.hpp"
+#include "engine/pipeline_flows.hpp"
+#include "engine/train.hpp"
+#include "workload/pipeline.hpp"
+
+namespace trainsim::engine::detail {
+
+// One actor's account of one iteration (seconds); the parts add up to the iteration time.
+struct Tally {
+  double compute = 0, tp_comm = 0, pipeline_wait = 0, dp_exposed = 0, optimizer = 0;
+};
+
+// What all stage actors share (one per simulation; actors run one at a time, so no locks).
+struct TrainingWorld {
+  const TrainingJob& job;
+  std::vector<std::vector<workload::PipelinePass>> passes;  // [stage]
+  PipelineFlows& flows;
+  GradientReducers* reducers;  // null without data parallelism
+  simgrid::s4u::BarrierPtr barrier;
+  const std::function<void(double)>& progress;
+  std::vector<Tally> tallies;         // [actor], of the last iteration it finished
+  std::vector<double> iteration_ends;  // simulated time of each end-of-iteration barrier
+  std::uint64_t execs = 0;
+};
+
+class StageActor {
+public:
+  // `index` numbers the actor in world.tallies; the leader (replica 0, stage 0) reports progress
+  // and iteration ends.
+  StageActor(TrainingWorld& world, int index, int data_replica, int stage, int tensor_rank);
+  void operator()();
+
+private:
+  int gpu_of(int virtual_stage) const;  // the GPU running `virtual_stage` for this replica and rank
+  void run_pass(std::size_t index, const workload::PipelinePass& pass);
+  void backward(std::size_t index, const workload::PipelinePass& pass);
+  void compute(double seconds, double tp_seconds);
+  void finish_iteration();
+  enum class Reduction { bucket, whole, gather };
+  void start_reductions(Reduction which, int chunk = 0);
+
+  TrainingWorld& world_;
+  const TrainingJob& job_;
+  int index_, d_, s_, t_, gpu_;
+  bool leader_;
+  std::vector<int> reduce_ranks_;       // tensor ranks whose reductions this actor starts
+  std::vector<std::size_t> last_backward_;  // [chunk]: index of the chunk's last backward pass
+  double speed_ = 0;                    // FLOP/s of this GPU: an exec of seconds x speed lasts seconds
+  Completion done_;
+  Tally tally_;
+};
+
+}  // namespace trainsim::engine::detail
