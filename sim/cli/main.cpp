@@ -13,8 +13,13 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
-    {"validate", trainsim::cli::run_validate, "validate FILE...            check platform files; print ok or every error"},
+    {"run", trainsim::cli::run_run,
+     "run SCENARIO.yaml [--summary OUT.json] [--set path=value ...] [--iterations N]\n"
+     "                              simulate a training run and print its summary"},
+    {"validate", trainsim::cli::run_validate, "validate FILE...            check platform or scenario files; print ok or every error"},
     {"platform", trainsim::cli::run_platform, "platform describe FILE [--dot OUT.dot]   summarise a platform"},
+    {"export-check", trainsim::cli::run_export_check,
+     "export-check PLATFORM.yaml|CATALOG.yaml [--rules DIR]   TPP, density and export-rule verdicts"},
     {"nccl-tests", trainsim::cli::run_nccl_tests,
      "nccl-tests --platform FILE --op OP --gpus N --min-bytes 8M --max-bytes 8G [--algo A] [--fidelity F]\n"
      "                              simulated nccl-tests table (OP: all_reduce, reduce_scatter, all_gather,\n"

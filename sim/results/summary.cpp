@@ -53,7 +53,8 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   const auto& b = r.breakdown;
   out << "scenario        " << r.scenario << " on " << r.platform << " (" << r.gpus << " x " << r.gpu << ")\n";
   out << "iteration       " << units::format_seconds(b.iteration) << "  (simulated " << r.simulated_iterations
-      << " iterations in detail, every GPU and flow; the run is extrapolated from the last)\n";
+      << " iterations in detail: every pipeline stage of every replica, data-parallel flows on every GPU;\n"
+      << "                the whole run is extrapolated from the last; docs/simulation.md)\n";
   out << "  compute       " << units::format_seconds(b.compute) << "  " << percent_of(b.compute, b.iteration) << "\n";
   out << "  TP/EP comm    " << units::format_seconds(b.tp_comm) << "  " << percent_of(b.tp_comm, b.iteration)
       << "  (tensor/expert parallel, not overlapped)\n";
