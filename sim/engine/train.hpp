@@ -31,6 +31,11 @@ struct StageCosts {
   units::Bytes gradient_bytes{0};     // gradients per GPU reduced over data parallelism, per chunk
   int gradient_buckets = 1;           // the chunk's gradients are ready in this many equal buckets
                                       // during its last backward pass (layers), for overlap
+  // How busy the GPU is during the compute part of a pass (0..1), for its power:
+  // P = idle + (max - idle) x utilization (docs/energy-model.md). The TP-communication part of a
+  // pass, pipeline waits and reductions draw idle power.
+  double forward_utilization = 1.0;
+  double backward_utilization = 1.0;
 };
 
 enum class GradientReduction {
@@ -46,6 +51,7 @@ struct TrainingJob {
   // costs[stage][chunk]: stages differ (embedding on the first, LM head on the last).
   std::vector<std::vector<StageCosts>> costs;
   std::vector<units::Seconds> optimizer;  // optimizer step per GPU, per stage
+  double optimizer_utilization = 1.0;     // as StageCosts::forward_utilization
   GradientReduction reduction = GradientReduction::all_reduce;
   bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
   int iterations = 2;              // simulated iterations (the last one is reported)
@@ -69,9 +75,17 @@ struct IterationBreakdown {
   units::Seconds optimizer{0};
 };
 
+// GPU energy of the last simulated iteration, from SimGrid's host energy plugin (every GPU host
+// has the power states idle / max of its GPUSpec; a compute exec at utilization u loads it u).
+struct EnergyReport {
+  units::Joules gpu{0};          // all GPUs of the job (tensor ranks other than 0 by symmetry)
+  double gpu_busy_fraction = 0;  // mean fraction of the iteration a GPU spends computing
+};
+
 struct TrainingReport {
   std::vector<units::Seconds> iteration_times;  // one per simulated iteration
   IterationBreakdown last;                      // of the last simulated iteration
+  EnergyReport energy;                          // of the last simulated iteration
   std::uint64_t activities = 0;                 // SimGrid activities started (execs and comms)
   std::size_t actors = 0;
   units::Seconds wall_time{0};
