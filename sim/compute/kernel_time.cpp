@@ -50,6 +50,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     t.time = memory + launch_;
     t.memory_bound = true;
     t.efficiency = memory_efficiency_;
+    t.utilization = (k.bytes / t.time) / memory_bandwidth_;
     return t;
   }
   const double eff = gemm_efficiency_ * quantization_efficiency(k.m, k.n, k.batch);
@@ -57,12 +58,22 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   t.memory_bound = memory > math;
   t.time = std::max(math, memory) + launch_;
   t.efficiency = (k.flops / t.time) / peak_;
+  t.utilization = t.memory_bound ? (k.bytes / t.time) / memory_bandwidth_ : t.efficiency;
   return t;
 }
 
 units::Seconds KernelModel::total(const std::vector<workload::Kernel>& kernels) const {
   units::Seconds sum(0);
   for (const auto& k : kernels) sum += time(k).time;
+  return sum;
+}
+
+units::Seconds KernelModel::busy(const std::vector<workload::Kernel>& kernels) const {
+  units::Seconds sum(0);
+  for (const auto& k : kernels) {
+    KernelTime t = time(k);
+    sum += t.time * t.utilization;
+  }
   return sum;
 }
 

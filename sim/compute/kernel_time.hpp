@@ -20,6 +20,9 @@ struct KernelTime {
   units::Seconds time{0};
   bool memory_bound = false;
   double efficiency = 0;  // achieved fraction of peak FLOP/s (GEMM) or of HBM bandwidth (memory)
+  // How busy the GPU is: the achieved fraction of the resource that bounds the kernel (FLOP/s for
+  // a compute-bound GEMM, HBM bandwidth otherwise). Drives its power (docs/energy-model.md).
+  double utilization = 0;
 };
 
 class KernelModel {
@@ -28,6 +31,8 @@ public:
 
   KernelTime time(const workload::Kernel& k) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
+  // Sum over kernels of time x utilization: busy seconds, for the mean utilization of a pass.
+  units::Seconds busy(const std::vector<workload::Kernel>& kernels) const;
   // The GEMM efficiency factor of a shape (tile x wave quantization), before the GPU's maximum.
   double quantization_efficiency(double m, double n, double batch) const;
   units::FlopRate peak() const { return peak_; }

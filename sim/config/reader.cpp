@@ -48,6 +48,14 @@ bool Reader::has(const std::string& key) const {
   return std::any_of(layers_.begin(), layers_.end(), [&](const Value& l) { return l.get(key).has_value(); });
 }
 
+std::vector<std::string> Reader::keys() const {
+  std::vector<std::string> out;
+  for (const auto& layer : layers_)
+    for (const auto& k : layer.keys())
+      if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  return out;
+}
+
 Location Reader::location_of(const std::string& key) const {
   for (const auto& layer : layers_)
     if (auto v = layer.get(key)) return v->location();

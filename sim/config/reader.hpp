@@ -49,6 +49,7 @@ public:
   // The raw value of a key (first layer that has it), marked as known. For sequences and names.
   std::optional<Value> value(const std::string& key, Need need);
   bool has(const std::string& key) const;
+  std::vector<std::string> keys() const;  // of every layer, first occurrence order, no repeats
 
   // Reports, for every layer, each key that no getter asked for. Call once, after all getters.
   void reject_unknown_keys();

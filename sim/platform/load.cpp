@@ -91,8 +91,28 @@ NetworkSpec read_network(Reader& r) {
   n.link_latency = r.seconds("link_latency", Need::required).value_or(units::Seconds(0));
   n.switch_latency = r.seconds("switch_latency", Need::required).value_or(units::Seconds(0));
   n.efficiency = r.number("efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  n.switch_power = r.watts("switch_power", Need::optional, Sign::positive);
   r.reject_unknown_keys();
   return n;
+}
+
+CostSpec read_costs(Reader& r) {
+  CostSpec c;
+  c.currency = r.string("currency", Need::required).value_or("USD");
+  if (auto rates = r.map("exchange_rates", Need::optional)) {
+    for (const auto& layer_key : rates->keys())
+      if (auto v = rates->number(layer_key, Need::required, 1e-9, 1e9)) c.exchange_rates[layer_key] = *v;
+    rates->reject_unknown_keys();
+  }
+  c.gpu_lifetime = r.seconds("gpu_lifetime", Need::required, Sign::positive).value_or(units::Seconds(1));
+  c.server_lifetime = r.seconds("server_lifetime", Need::required, Sign::positive).value_or(units::Seconds(1));
+  c.network_lifetime = r.seconds("network_lifetime", Need::required, Sign::positive).value_or(units::Seconds(1));
+  c.facility_lifetime = r.seconds("facility_lifetime", Need::required, Sign::positive).value_or(units::Seconds(1));
+  c.switch_price = r.money("switch_price", Need::optional);
+  c.server_share_of_build = r.number("server_share_of_build", Need::optional, 0.01, 1.0);
+  c.cloud_gpu_hour = r.money("cloud_gpu_hour", Need::optional);
+  r.reject_unknown_keys();
+  return c;
 }
 
 FacilitySpec read_facility(Reader& r) {
@@ -114,6 +134,18 @@ void check_consistency(const Platform& p, Reader& root, Diagnostics& d) {
   if (p.node.nics > p.node.gpus && p.node.gpus > 0)
     d.error(root.location_of("node"), "node '" + p.node.name + "' has more NICs (" + std::to_string(p.node.nics) +
                                           ") than GPUs (" + std::to_string(p.node.gpus) + "): expected nics <= gpus");
+  if (p.costs) {
+    // Every price must be convertible into the reporting currency with an explicit rate.
+    std::vector<std::pair<std::string, std::string>> priced = {{"gpu", p.gpu.price ? p.gpu.price->currency : ""},
+                                                               {"node", p.node.price ? p.node.price->currency : ""},
+                                                               {"facility", p.facility.electricity_price.currency}};
+    if (p.costs->switch_price) priced.emplace_back("costs", p.costs->switch_price->currency);
+    if (p.costs->cloud_gpu_hour) priced.emplace_back("costs", p.costs->cloud_gpu_hour->currency);
+    for (const auto& [section, currency] : priced)
+      if (!currency.empty() && currency != p.costs->currency && !p.costs->exchange_rates.count(currency))
+        d.error(root.location_of("costs"), "a price in " + section + " is in " + currency + " but costs are reported in " +
+                                               p.costs->currency + " (expected costs.exchange_rates." + currency + ")");
+  }
   int leaves = net.topology == NetworkTopology::fat_tree
                    ? (net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf
                    : ((net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf) * p.node.nics;
@@ -155,6 +187,7 @@ Platform load_platform(const Document& document, const Value* overrides) {
     }
   if (auto r = root.map("network", Need::required)) p.network = read_network(*r);
   if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
+  if (auto r = root.map("costs", Need::optional)) p.costs = read_costs(*r);
   root.reject_unknown_keys();
   if (d.ok()) check_consistency(p, root, d);
   d.throw_if_any();

@@ -87,12 +87,25 @@ struct NetworkSpec {
   units::Seconds switch_latency{0};     // per switch traversal (port to port)
   // Fraction of the network line rate that NCCL reaches (protocol overheads); sourced in the YAML.
   double efficiency = 1.0;
+  std::optional<units::Watts> switch_power;  // per leaf or spine switch; none: not counted
 };
 
 struct FacilitySpec {
   double pue = 1.0;
   units::EnergyPrice electricity_price;
   units::CarbonIntensity carbon_intensity;
+};
+
+// What the cluster costs: purchase prices amortised over lifetimes, or a cloud price.
+struct CostSpec {
+  std::string currency;                          // the currency costs are reported in
+  std::map<std::string, double> exchange_rates;  // 1 unit of the key = value units of `currency`
+  units::Seconds gpu_lifetime{0}, server_lifetime{0}, network_lifetime{0}, facility_lifetime{0};
+  std::optional<units::Money> switch_price;      // one leaf or spine switch, with its optics
+  // Servers' share of the datacenter's build cost (the seed article: ~30%); the rest of the build
+  // (building, power, cooling) is derived from it. Absent: the building is not counted.
+  std::optional<double> server_share_of_build;
+  std::optional<units::Money> cloud_gpu_hour;    // when set, the run is priced as cloud rental
 };
 
 struct Platform {
@@ -102,6 +115,7 @@ struct Platform {
   NodeSpec node;
   NetworkSpec network;
   FacilitySpec facility;
+  std::optional<CostSpec> costs;
 
   int gpu_count() const { return network.nodes * node.gpus; }
 };

@@ -6,11 +6,14 @@
 // engine/train.hpp (the breakdown type).
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "cost/cost.hpp"
 #include "engine/train.hpp"
+#include "power/energy.hpp"
 #include "units/quantity.hpp"
 #include "workload/memory.hpp"
 
@@ -33,6 +36,9 @@ struct RunResult {
   double mfu = 0;                             // model FLOP utilisation of the dense peak
   units::Seconds time_to_train{0};            // iterations x iteration time (no failures)
   workload::MemoryBreakdown memory;
+  power::EnergyBreakdown energy;              // of the whole run
+  std::optional<cost::RunCost> cost;          // absent when the platform describes no costs
+  units::Mass carbon{0};                      // facility energy x grid carbon intensity
   units::Seconds wall_time{0};                // of the simulation
   std::vector<std::string> assumptions;
 };

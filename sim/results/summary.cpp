@@ -69,6 +69,26 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   out << "memory per GPU  " << r.memory.to_string() << " (pipeline stage " << r.memory.stage << ")\n";
   out << "training run    " << r.iterations << " iterations of " << fixed(r.tokens_per_iteration, 0) << " tokens: "
       << fixed(r.time_to_train.value() / 86400.0, 2) << " days\n";
+  const auto& e = r.energy;
+  out << "energy          " << units::format_joules(e.total) << " at the facility: GPUs " << units::format_joules(e.gpu)
+      << ", nodes " << units::format_joules(e.node) << ", network "
+      << (e.network_counted ? units::format_joules(e.network) : std::string("not described"))
+      << ", cooling and power delivery " << units::format_joules(e.facility) << "\n";
+  out << "IT power        " << units::format_watts(e.average_it_power) << " average, " << units::format_watts(e.peak_it_power)
+      << " peak\n";
+  if (r.cost) {
+    const auto& c = *r.cost;
+    auto money = [&](double v) { return fixed(v / 1e6, 2) + " M " + c.currency; };
+    if (c.cloud)
+      out << "cost            " << money(c.total) << " of cloud rental\n";
+    else
+      out << "cost            " << money(c.total) << ": GPUs " << money(c.gpus) << ", servers " << money(c.servers)
+          << ", network " << money(c.network) << ", building " << money(c.building) << " (amortised over the run), electricity "
+          << money(c.electricity) << "\n";
+  } else {
+    out << "cost            not described (the platform has no costs section)\n";
+  }
+  out << "carbon          " << fixed(r.carbon.value() / 1000.0, 1) << " t CO2e\n";
   out << "simulation      " << fixed(r.wall_time.value(), 2) << " s wall time\n";
 }
 
@@ -97,6 +117,23 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
       << ", \"gradients\": " << json_number(r.memory.gradients.value()) << ", \"optimizer\": "
       << json_number(r.memory.optimizer.value()) << ", \"activations\": " << json_number(r.memory.activations.value())
       << ", \"reserved\": " << json_number(r.memory.reserved.value()) << "},\n";
+  const auto& e = r.energy;
+  out << "  \"energy_j\": {\"gpu\": " << json_number(e.gpu.value()) << ", \"node\": " << json_number(e.node.value())
+      << ", \"network\": " << (e.network_counted ? json_number(e.network.value()) : std::string("null"))
+      << ", \"facility\": " << json_number(e.facility.value()) << ", \"total\": " << json_number(e.total.value()) << "},\n";
+  out << "  \"average_it_power_w\": " << json_number(e.average_it_power.value()) << ",\n";
+  out << "  \"peak_it_power_w\": " << json_number(e.peak_it_power.value()) << ",\n";
+  if (r.cost) {
+    const auto& c = *r.cost;
+    out << "  \"cost\": {\"currency\": " << json_string(c.currency) << ", \"mode\": " << json_string(c.cloud ? "cloud" : "ownership")
+        << ", \"gpus\": " << json_number(c.gpus) << ", \"servers\": " << json_number(c.servers) << ", \"network\": "
+        << json_number(c.network) << ", \"building\": " << json_number(c.building) << ", \"electricity\": "
+        << json_number(c.electricity) << ", \"cloud_rental\": " << json_number(c.cloud_rental) << ", \"total\": "
+        << json_number(c.total) << "},\n";
+  } else {
+    out << "  \"cost\": null,\n";
+  }
+  out << "  \"carbon_kg\": " << json_number(r.carbon.value()) << ",\n";
   out << "  \"simulation_wall_time_s\": " << json_number(r.wall_time.value()) << ",\n";
   out << "  \"assumptions\": [";
   for (std::size_t i = 0; i < r.assumptions.size(); ++i) out << (i ? ", " : "") << json_string(r.assumptions[i]);

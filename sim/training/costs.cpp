@@ -38,17 +38,25 @@ bool is_attention_core(const Kernel& k) {
 
 struct LayerTimes {
   Seconds forward{0}, backward{0}, recompute{0};
+  Seconds forward_busy{0}, backward_busy{0};  // time x utilization, for the passes' power
 };
 
 LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& km, int layer) {
   LayerTimes lt;
   auto fwd = layer_forward_kernels(s.model, s.plan, s.memory, layer);
+  auto bwd = layer_backward_kernels(s.model, s.plan, s.memory, layer);
   lt.forward = km.total(fwd);
-  lt.backward = km.total(layer_backward_kernels(s.model, s.plan, s.memory, layer));
-  if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward;
+  lt.backward = km.total(bwd);
+  lt.forward_busy = km.busy(fwd);
+  lt.backward_busy = km.busy(bwd);
+  if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward, lt.backward_busy += lt.forward_busy;
   if (s.plan.recompute == Recomputation::selective)
     for (const auto& k : fwd)
-      if (is_attention_core(k)) lt.recompute += km.time(k).time;
+      if (is_attention_core(k)) {
+        compute::KernelTime kt = km.time(k);
+        lt.recompute += kt.time;
+        lt.backward_busy += kt.time * kt.utilization;
+      }
   return lt;
 }
 }  // namespace
@@ -94,6 +102,8 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   r.backward_comm = c.tp_all_reduce * (full ? 4.0 : 2.0) + (moe ? c.ep_all_to_all * (full ? 4.0 : 2.0) : Seconds(0));
   r.forward = lt.forward + r.forward_comm;
   r.backward = lt.backward + lt.recompute + r.backward_comm;
+  r.forward_busy = lt.forward_busy;
+  r.backward_busy = lt.backward_busy;
   return r;
 }
 }  // namespace
@@ -131,6 +141,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       const int virtual_stage = chunk * p.pipeline + stage;
       engine::StageCosts& c = job.costs[stage][chunk];
       double chunk_parameters = 0;
+      Seconds forward_busy(0), backward_busy(0);
       for (int i = 0; i < layers_per_chunk; ++i) {
         const int layer = virtual_stage * layers_per_chunk + i;
         const LayerPassTimes lp = pass_times(s, km, comm, layer);
@@ -138,16 +149,22 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         c.backward += lp.backward;
         c.forward_tp_comm += lp.forward_comm;
         c.backward_tp_comm += lp.backward_comm;
+        forward_busy += lp.forward_busy;
+        backward_busy += lp.backward_busy;
         chunk_parameters += (m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer) / p.tensor;
       }
       if (virtual_stage == 0) {
         c.forward += km.total(embedding_kernels(m, p, false));
         c.backward += km.total(embedding_kernels(m, p, true));
+        forward_busy += km.busy(embedding_kernels(m, p, false));
+        backward_busy += km.busy(embedding_kernels(m, p, true));
         chunk_parameters += params.embedding / p.tensor;
       }
       if (virtual_stage == chunks_total - 1) {
         c.forward += km.total(lm_head_forward_kernels(m, p));
         c.backward += km.total(lm_head_backward_kernels(m, p));
+        forward_busy += km.busy(lm_head_forward_kernels(m, p));
+        backward_busy += km.busy(lm_head_backward_kernels(m, p));
         if (!m.tied_embeddings || chunks_total > 1) chunk_parameters += double(m.vocab) * m.hidden / p.tensor;
       }
       // Pipeline messages: Megatron's scatter/gather optimisation sends 1/t of the activation
@@ -155,10 +172,13 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       c.activation_bytes = activation / double(p.tensor);
       c.gradient_bytes = Bytes(chunk_parameters * state.gradients);
       c.gradient_buckets = std::max(1, layers_per_chunk);
+      c.forward_utilization = forward_busy / (c.forward - c.forward_tp_comm);
+      c.backward_utilization = backward_busy / (c.backward - c.backward_tp_comm);
       stage_parameters += chunk_parameters;
     }
     const double sharded = p.zero_stage >= 1 ? stage_parameters / p.data : stage_parameters;
     job.optimizer[stage] = km.total(optimizer_kernels(sharded, state));
+    job.optimizer_utilization = km.busy(optimizer_kernels(sharded, state)) / job.optimizer[stage];
   }
   return job;
 }

@@ -1,14 +1,26 @@
 #include "training/run.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "compute/kernel_time.hpp"
+#include "cost/cost.hpp"
+#include "power/energy.hpp"
 #include "engine/train.hpp"
 #include "topology/topology.hpp"
 #include "training/costs.hpp"
 #include "workload/model.hpp"
 
 namespace trainsim::training {
+
+namespace {
+double peak_utilization(const engine::TrainingJob& job) {
+  double u = job.optimizer_utilization;
+  for (const auto& stage : job.costs)
+    for (const auto& c : stage) u = std::max({u, c.forward_utilization, c.backward_utilization});
+  return u;
+}
+}  // namespace
 
 results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -38,6 +50,11 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
   r.mfu = r.model_flops_per_gpu.value() / compute::KernelModel(s.platform.gpu, s.plan.precision).peak().value();
   r.time_to_train = r.breakdown.iteration * double(r.iterations);
   r.memory = s.memory_per_gpu;
+  power::RunTiming timing{r.breakdown.iteration, r.iterations, r.gpus, peak_utilization(job)};
+  r.energy = power::run_energy(s.platform, topology, report.energy, timing);
+  const int switches = topology.leaf_count() + topology.spine_count();
+  if (s.platform.costs) r.cost = cost::run_cost(s.platform, switches, r.gpus, r.time_to_train, r.energy.total);
+  r.carbon = s.platform.facility.carbon_intensity * r.energy.total;
   r.assumptions = s.assumptions;
   r.wall_time = units::Seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return r;

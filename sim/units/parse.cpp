@@ -135,7 +135,9 @@ Bandwidth parse_bandwidth(std::string_view text) {
 Seconds parse_seconds(std::string_view text) {
   static const std::vector<std::pair<std::string_view, double>> table = {
       {"ps", 1e-12}, {"ns", 1e-9}, {"us", 1e-6},  {"\xC2\xB5s", 1e-6}, {"ms", 1e-3}, {"s", 1.0},
-      {"min", 60.0}, {"h", 3600.0}, {"day", 86400.0}, {"days", 86400.0}, {"d", 86400.0}};
+      {"min", 60.0}, {"h", 3600.0}, {"day", 86400.0}, {"days", 86400.0}, {"d", 86400.0},
+      // A Julian year (365.25 days), the unit of hardware lifetimes.
+      {"year", 31557600.0}, {"years", 31557600.0}, {"y", 31557600.0}};
   auto nu = split(text);
   if (nu)
     if (auto f = table_unit(nu->unit, table)) return Seconds(nu->number * *f);

@@ -23,7 +23,7 @@ public:
 
 Bytes parse_bytes(std::string_view text);                 // "80 GiB", "8M", "1.5 TB", "512 b"
 Bandwidth parse_bandwidth(std::string_view text);         // "400 GB/s", "200 Gb/s", "25 GBps", "100 Gbps"
-Seconds parse_seconds(std::string_view text);             // "2 us", "1.5 ms", "3 h", "10 days"
+Seconds parse_seconds(std::string_view text);             // "2 us", "1.5 ms", "3 h", "10 days", "4 years"
 FlopRate parse_flop_rate(std::string_view text);          // "312 TFLOP/s", "19.5 TFLOPS"
 Watts parse_watts(std::string_view text);                 // "700 W", "6.5 kW"
 Joules parse_joules(std::string_view text);               // "1287 MWh", "3.6 MJ"

@@ -44,6 +44,7 @@ TEST_CASE("durations from picoseconds to days") {
   CHECK(parse_seconds("1.5 ms").value() == rel(1.5e-3));
   CHECK(parse_seconds("3 h").value() == rel(10800));
   CHECK(parse_seconds("34 days").value() == rel(34 * 86400.0));
+  CHECK(parse_seconds("4 years").value() == rel(4 * 365.25 * 86400.0));  // Julian years
 }
 
 TEST_CASE("FLOP rates, power, energy, area") {

@@ -1,0 +1,37 @@
+// power/energy: the energy of a whole training run, by component.
+//
+// Owns: extrapolating one simulated iteration's energy to the run, and the parts the engine does
+// not simulate: each node's non-GPU power (CPUs, memory, NICs, NVSwitches, fans), following how
+// busy its GPUs are; network switches; the facility overhead (PUE). Depends on: platform/,
+// topology/ (switch count), engine/train.hpp (the simulated GPU energy), units/.
+#pragma once
+
+#include "engine/train.hpp"
+#include "platform/platform.hpp"
+#include "topology/topology.hpp"
+
+namespace trainsim::power {
+
+struct EnergyBreakdown {
+  units::Joules gpu{0};       // the GPUs (SimGrid host energy plugin, extrapolated)
+  units::Joules node{0};      // non-GPU parts of the nodes in use
+  units::Joules network{0};   // every leaf and spine switch of the fabric
+  units::Joules facility{0};  // cooling and power distribution: (PUE - 1) x IT
+  units::Joules total{0};     // IT x PUE
+  units::Joules it() const { return gpu + node + network; }
+  units::Watts average_it_power{0};
+  units::Watts peak_it_power{0};  // every GPU at its busiest pass at once, nodes and switches at load
+  bool network_counted = false;   // false when the platform gives no switch_power
+};
+
+struct RunTiming {
+  units::Seconds iteration{0};
+  long long iterations = 0;
+  int gpus = 0;                  // GPUs the job uses
+  double peak_utilization = 1;   // highest compute utilization of any pass
+};
+
+EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
+                           const engine::EnergyReport& per_iteration, const RunTiming& timing);
+
+}  // namespace trainsim::power
