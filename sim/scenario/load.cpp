@@ -182,16 +182,20 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
       d.error(r->location(), "training needs exactly one of 'tokens' or 'iterations'");
     r->reject_unknown_keys();
   }
-  if (auto v = root.map("validation", Need::optional)) {
-    PublishedFigure f;
-    f.source = v->string("source", Need::required).value_or("");
-    f.metric = v->choice("metric", Need::required,
-                         {"hardware_tflops_per_gpu", "model_tflops_per_gpu", "iteration_time_s", "time_to_train_days",
-                          "tokens_per_s"})
-                   .value_or("");
-    f.value = v->number("published", Need::required, 0, 1e30).value_or(0);
-    v->reject_unknown_keys();
-    s.published = f;
+  if (auto v = root.value("validation", Need::optional)) {
+    // One published figure (a map) or several (a list of maps).
+    for (const auto& item : v->is_sequence() ? v->items() : std::vector<Value>{*v}) {
+      Reader r(item, d, "validation");
+      PublishedFigure f;
+      f.source = r.string("source", Need::required).value_or("");
+      f.metric = r.choice("metric", Need::required,
+                          {"hardware_tflops_per_gpu", "model_tflops_per_gpu", "iteration_time_s", "time_to_train_days",
+                           "tokens_per_s", "energy_mwh", "carbon_t"})
+                     .value_or("");
+      f.value = r.number("published", Need::required, 0, 1e30).value_or(0);
+      r.reject_unknown_keys();
+      s.published.push_back(f);
+    }
   }
   if (auto a = root.value("assumptions", Need::optional))
     for (const auto& item : a->items()) s.assumptions.push_back(item.scalar());

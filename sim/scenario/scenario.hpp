@@ -30,7 +30,7 @@ struct TrainingRun {
 struct PublishedFigure {
   std::string source;  // "Narayanan et al. 2021, Table 1"
   std::string metric;  // hardware_tflops_per_gpu | model_tflops_per_gpu | iteration_time_s |
-                       // time_to_train_days | tokens_per_s
+                       // time_to_train_days | tokens_per_s | energy_mwh | carbon_t
   double value = 0;
 };
 
@@ -44,7 +44,7 @@ struct Scenario {
   workload::MemoryBreakdown memory_per_gpu;
   TrainingRun training;
   std::vector<std::string> assumptions;  // what the scenario assumed where sources are silent
-  std::optional<PublishedFigure> published;
+  std::vector<PublishedFigure> published;
   std::string scenario_yaml;             // scenario text after --set overrides
   std::string platform_yaml;             // the platform file's text
 

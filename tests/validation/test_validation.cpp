@@ -36,32 +36,38 @@ double metric_of(const results::RunResult& r, const std::string& metric) {
   if (metric == "iteration_time_s") return r.breakdown.iteration.value();
   if (metric == "time_to_train_days") return r.time_to_train.value() / 86400.0;
   if (metric == "tokens_per_s") return r.tokens_per_s;
+  if (metric == "energy_mwh") return r.energy.total.value() / 3.6e9;
+  if (metric == "carbon_t") return r.carbon.value() / 1000.0;
   return NAN;
 }
 
-// Runs one scenario in a child process and returns the metric it is validated on (NAN on failure).
-double predict_in_child(const scenario::Scenario& s) {
+// Runs one scenario in a child process and returns the metrics it is validated on (NAN on failure).
+std::vector<double> predict_in_child(const scenario::Scenario& s) {
+  const std::size_t n = s.published.size();
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     close(fds[0]);
-    double value = NAN;
+    std::vector<double> values(n, NAN);
     try {
-      value = metric_of(training::run_scenario(s), s.published->metric);
+      auto result = training::run_scenario(s);
+      for (std::size_t i = 0; i < n; ++i) values[i] = metric_of(result, s.published[i].metric);
     } catch (...) {
     }
-    ssize_t written = write(fds[1], &value, sizeof value);
-    _exit(written == sizeof value ? 0 : 1);
+    const ssize_t bytes = static_cast<ssize_t>(n * sizeof(double));
+    _exit(write(fds[1], values.data(), bytes) == bytes ? 0 : 1);
   }
   close(fds[1]);
-  double value = NAN;
-  ssize_t got = read(fds[0], &value, sizeof value);
+  std::vector<double> values(n, NAN);
+  const ssize_t bytes = static_cast<ssize_t>(n * sizeof(double));
+  ssize_t got = read(fds[0], values.data(), bytes);
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  return got == sizeof value ? value : NAN;
+  if (got != bytes) std::fill(values.begin(), values.end(), NAN);
+  return values;
 }
 }  // namespace
 
@@ -74,11 +80,15 @@ TEST_CASE("published training runs stay within the documented error envelope") {
   std::vector<Case> cases;
   for (const auto& f : files) {
     scenario::Scenario s = scenario::load_scenario(f);
-    REQUIRE(s.published.has_value());
-    Case c{s.name, s.published->source, s.published->metric, s.published->value, predict_in_child(s)};
-    CAPTURE(c.name);
-    REQUIRE(std::isfinite(c.predicted));
-    cases.push_back(c);
+    REQUIRE(!s.published.empty());
+    auto predicted = predict_in_child(s);
+    for (std::size_t i = 0; i < s.published.size(); ++i) {
+      const auto& p = s.published[i];
+      Case c{s.name, p.source, p.metric, p.value, predicted[i]};
+      CAPTURE(c.name);
+      REQUIRE(std::isfinite(c.predicted));
+      cases.push_back(c);
+    }
   }
   std::printf("| case | source | metric | published | trainsim | error |\n|---|---|---|---:|---:|---:|\n");
   std::vector<double> errors;
@@ -94,7 +104,10 @@ TEST_CASE("published training runs stay within the documented error envelope") {
               errors.back() <= 0.15 && median <= 0.07 ? "met" : "NOT met");
   for (const auto& c : cases) {
     CAPTURE(c.name);
-    CHECK(std::fabs(c.error()) <= 0.30);
+    CAPTURE(c.metric);
+    // Energy and carbon: the target of 20% is met and enforced; performance: the envelope.
+    const bool energy = c.metric == "energy_mwh" || c.metric == "carbon_t";
+    CHECK(std::fabs(c.error()) <= (energy ? 0.20 : 0.30));
   }
   CHECK(median <= 0.20);
 }
