@@ -1,6 +1,7 @@
 // Benchmark (not a test): wall time, peak memory and SimGrid activity counts of
 // engine::simulate_training on the bundled platforms, for the performance targets of
-// docs/simulation.md ("Performance"). Each case runs in its own forked process (SimGrid allows one
+// docs/simulation.md ("Performance"), with the GPU energy of the last iteration (energy plugin on,
+// as in every training simulation). Each case runs in its own forked process (SimGrid allows one
 // engine per process, P2), whose peak RSS comes back through wait4().
 // usage: trainsim_bench_train [CASE ...]   (no argument: every case; run pinned: taskset -c 0)
 // The costs are round numbers of the right order for GPT-3 175B on A100s (not the compute model's):
@@ -39,8 +40,11 @@ engine::TrainingJob gpt3_like(int data, int pipeline, int chunks, int micro_batc
   c.activation_bytes = units::Bytes(6e6);  // b s h x 2 bytes / t = 1 x 2048 x 12288 x 2 / 8
   c.gradient_bytes = units::Bytes(stage_gradient_bytes / chunks);
   c.gradient_buckets = 96 / (pipeline * chunks);  // one bucket per layer
+  c.forward_utilization = 0.7;  // a round figure: GEMMs near peak, attention and elementwise below
+  c.backward_utilization = 0.7;
   job.costs.assign(pipeline, std::vector<engine::StageCosts>(chunks, c));
   job.optimizer.assign(pipeline, units::Seconds(0.05));
+  job.optimizer_utilization = 0.3;  // memory-bound elementwise update
   job.iterations = 2;
   return job;
 }
@@ -68,10 +72,11 @@ int run_case(const Case& c) {
   topology::Topology topology(platform::load_platform(path));
   const auto r = engine::simulate_training(topology, c.job);
   const auto& b = r.last;
-  std::printf("| %s | %d | %.3f s | %.3f | %.3f | %.3f | %.3f | %.3f | %llu | %zu | %.2f s |", c.name,
+  std::printf("| %s | %d | %.3f s | %.3f | %.3f | %.3f | %.3f | %.3f | %.1f MJ | %.3f | %llu | %zu | %.2f s |", c.name,
               c.job.data * c.job.tensor * c.job.pipeline, b.iteration.value(), b.compute.value(), b.tp_comm.value(),
-              b.pipeline_wait.value(), b.dp_exposed.value(), b.optimizer.value(),
-              static_cast<unsigned long long>(r.activities), r.actors, r.wall_time.value());
+              b.pipeline_wait.value(), b.dp_exposed.value(), b.optimizer.value(), r.energy.gpu.value() / 1e6,
+              r.energy.gpu_busy_fraction, static_cast<unsigned long long>(r.activities), r.actors,
+              r.wall_time.value());
   std::fflush(stdout);
   return 0;
 }
@@ -80,8 +85,8 @@ int run_case(const Case& c) {
 
 int main(int argc, char** argv) {
   std::printf("| case | GPUs | iteration (sim) | compute | tp | pipeline wait | dp exposed | optimizer | "
-              "activities | actors | wall (simulate_training) | wall (process) | peak RSS |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+              "GPU energy | busy | activities | actors | wall (simulate_training) | wall (process) | peak RSS |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
   for (const Case& c : cases()) {
     bool wanted = argc == 1;

@@ -1,6 +1,7 @@
 // engine/fabric_zone: a NetZoneImpl that routes with topology::Topology::route().
 #include "engine/fabric_zone.hpp"
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -52,18 +53,35 @@ double host_speed(const platform::GpuSpec& gpu) {
   return 1e12;
 }
 
+// The energy plugin's power state of a one-core host, "idle:epsilon:max" (SimGrid 3.32,
+// src/plugins/host_energy.cpp): P = idle at load 0, P = epsilon + (max - epsilon) x load for any
+// load > 0. Epsilon = idle makes P = idle + (max - idle) x load continuous, hence linear in load:
+// a pass at a time-averaged load then draws exactly its average power (stage_actor.cpp).
+std::string power_states(const platform::GpuSpec& gpu) {
+  char buf[96];
+  const double idle = gpu.idle_power.value(), max = gpu.max_power.value();
+  std::snprintf(buf, sizeof buf, "%.17g:%.17g:%.17g", idle, idle, max);
+  return buf;
+}
+
 }  // namespace
 
-Fabric build_fabric(const topology::Topology& topology) {
+Fabric build_fabric(const topology::Topology& topology, bool gpu_power) {
   auto* zone = new FabricZone("fabric", topology);  // owned by the engine (root zone)
   auto* iface = zone->get_iface();
   Fabric fabric;
   const double speed = host_speed(topology.platform().gpu);
+  const std::string watts = power_states(topology.platform().gpu);
   fabric.hosts.reserve(topology.gpu_count());
   for (int gpu = 0; gpu < topology.gpu_count(); ++gpu) {
     auto* host = iface->create_host("gpu" + std::to_string(gpu), speed);
     if (host->get_netpoint()->id() != static_cast<unsigned long>(gpu))
       throw std::logic_error("engine: GPU host netpoint ids must equal GPU indices");
+    if (gpu_power) {
+      // Before seal (P4): the plugin reads the properties when the host's creation is signalled.
+      host->set_property("wattage_per_state", watts);
+      host->set_property("wattage_off", "0");  // GPUs are never switched off in a training job
+    }
     fabric.hosts.push_back(host);
   }
   for (topology::LinkId id = 0; id < topology.link_count(); ++id) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <simgrid/plugins/energy.h>
+
 namespace trainsim::engine::detail {
 
 namespace {
@@ -17,6 +19,8 @@ std::unique_ptr<simgrid::s4u::Engine> make_engine(const EngineSettings& settings
   // is logged ("[xbt_cfg/INFO] Configuration change" lines otherwise).
   std::vector<std::string> args = {"trainsim"};
   if (settings.quiet) args.emplace_back("--log=root.thres:critical");
+  // The plugin logs one INFO line per host at exit (P10): 10k lines for a 10k-GPU job.
+  if (settings.host_energy) args.emplace_back("--log=host_energy.thres:warning");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -27,8 +31,9 @@ std::unique_ptr<simgrid::s4u::Engine> make_engine(const EngineSettings& settings
   simgrid::s4u::Engine::set_config("network/crosstraffic:0");  // no 5% reverse flow per transfer
   simgrid::s4u::Engine::set_config("network/TCP-gamma:0");     // no window cap gamma / (2 RTT)
   if (settings.actors > kGuardPageActorLimit) simgrid::s4u::Engine::set_config("contexts/guard-size:0");
-  // Host power states (energy plugin) will be initialised here, before the platform: the link
-  // energy plugin asserts that no host exists yet (feasibility note P4).
+  // Before the platform: the plugin attaches its per-host state in Host::on_creation, which fires
+  // when the zone is sealed (feasibility note P4); hosts created earlier would have none.
+  if (settings.host_energy) sg_host_energy_plugin_init();
   return engine;
 }
 

@@ -17,10 +17,12 @@ namespace trainsim::engine::detail {
 struct EngineSettings {
   bool quiet = true;           // SimGrid logs only critical messages (P10)
   std::size_t actors = 0;      // how many actors the run will create (P6: guard pages)
+  bool host_energy = false;    // load SimGrid's host energy plugin (GPU power, build_fabric)
 };
 
 // Creates the process's SimGrid engine (one per process: P2) with the settings above applied.
-// Must run before the platform is built: SimGrid reads the models when the first zone exists.
+// Must run before the platform is built: SimGrid reads the models when the first zone exists, and
+// the energy plugin attaches itself to hosts as they are created.
 std::unique_ptr<simgrid::s4u::Engine> make_engine(const EngineSettings& settings);
 
 }  // namespace trainsim::engine::detail

@@ -3,8 +3,10 @@
 
 #include <cmath>
 
+#include <simgrid/plugins/energy.h>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Exec.hpp>
 
 namespace trainsim::engine::detail {
 
@@ -45,7 +47,10 @@ void StageActor::operator()() {
     world_.barrier->wait();
     tally_.pipeline_wait += now() - before;
     world_.tallies[index_] = tally_;
-    if (leader_) world_.iteration_ends.push_back(now());
+    if (leader_) {
+      world_.iteration_ends.push_back(now());
+      meter_energy(it);
+    }
   }
   if (leader_) {  // every actor is past its last receive: no message is in flight anymore
     world_.flows.release();
@@ -62,7 +67,7 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
     world_.flows.receive(gpu_of(vs - 1), gpu_, {false, vs, pass.micro_batch});
     tally_.pipeline_wait += now() - t0;
   }
-  compute(c.forward.value(), c.forward_tp_comm.value());
+  compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization);
   if (vs < last && gpu_of(vs + 1) != gpu_)
     world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
 }
@@ -80,11 +85,11 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
     const int buckets = c.gradient_buckets;
     for (int b = 0; b < buckets; ++b) {
-      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets);
+      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization);
       start_reductions(Reduction::bucket, pass.chunk);
     }
   } else {
-    compute(c.backward.value(), c.backward_tp_comm.value());
+    compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization);
   }
   if (vs > 0 && gpu_of(vs - 1) != gpu_) {
     // The input gradient has the shape of the activation the previous virtual stage sent.
@@ -93,13 +98,16 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
   }
 }
 
-void StageActor::compute(double seconds, double tp_seconds) {
+void StageActor::compute(double seconds, double tp_seconds, double utilization) {
   if (seconds <= 0) return;
   const double t0 = now();
-  // The actor's own host (P3: Host::exec_async would ignore it anyway); FLOP = seconds x speed,
-  // so the exec lasts exactly `seconds` on an otherwise idle GPU.
-  sg4::this_actor::execute(seconds * speed_);
-  ++world_.execs;
+  // The GPU draws idle + (max - idle) u while it computes and idle power during the TP share, in
+  // total seconds x idle + (max - idle) u (seconds - tp). One exec over the whole pass at the
+  // time-averaged load u (seconds - tp) / seconds draws exactly that (the plugin's power is linear
+  // in load, fabric_zone.cpp), costs one activity instead of two, and is no less faithful: TP
+  // collectives are interleaved with the GEMMs layer by layer, not one block per pass. Buckets
+  // (slices of a pass) have the same load, so splitting a pass keeps its energy.
+  busy(seconds, utilization * (seconds - tp_seconds) / seconds);
   const double elapsed = now() - t0;
   const double tp = elapsed * (tp_seconds / seconds);
   tally_.tp_comm += tp;
@@ -115,10 +123,7 @@ void StageActor::finish_iteration() {
   }
   tally_.dp_exposed += now() - t0;
   t0 = now();
-  if (job_.optimizer[s_].value() > 0) {
-    sg4::this_actor::execute(job_.optimizer[s_].value() * speed_);
-    ++world_.execs;
-  }
+  if (job_.optimizer[s_].value() > 0) busy(job_.optimizer[s_].value(), job_.optimizer_utilization);
   tally_.optimizer += now() - t0;
   if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather) {
     t0 = now();
@@ -126,6 +131,31 @@ void StageActor::finish_iteration() {
     GradientReducers::wait(done_);
     tally_.dp_exposed += now() - t0;
   }
+}
+
+void StageActor::busy(double seconds, double load) {
+  if (load <= 0) {  // an exec of 0 FLOP would end at once: the GPU waits (at idle power) instead
+    sg4::this_actor::sleep_for(seconds);
+    return;
+  }
+  // On the actor's own host (P3: Host::exec_async would ignore it). FLOP = seconds x speed x load
+  // at a rate bounded to speed x load: the exec lasts exactly `seconds` on an otherwise idle GPU
+  // (one exec per host at a time), and the host's load is `load` throughout, for the plugin.
+  const double rate = speed_ * load;
+  sg4::this_actor::exec_init(seconds * rate)->set_bound(rate)->wait();
+  ++world_.execs;
+}
+
+void StageActor::meter_energy(int iteration) {
+  // Only the last iteration is reported; iteration 0 starts at time 0 with nothing consumed.
+  if (iteration < job_.iterations - 2) return;
+  // The energy up to the barrier: every host was idle or busy as its actors said until now, and
+  // an exec another stage starts at this same instant adds nothing yet. The plugin integrates
+  // lazily; one simcall brings every host's account up to date.
+  sg_host_energy_update_all();
+  double joules = 0;
+  for (const auto& [host, weight] : world_.metered) joules += weight * sg_host_get_consumed_energy(host);
+  (iteration == job_.iterations - 1 ? world_.energy_end : world_.energy_start) = joules;
 }
 
 void StageActor::start_reductions(Reduction which, int chunk) {

@@ -9,10 +9,15 @@
 // Symmetry: a stage actor of (data replica d, stage s) runs on GPU job.gpu(d, s, t) for ONE tensor
 // rank t (0 unless job.all_tensor_ranks) and starts the reductions of the tensor ranks it stands
 // for (all of them, or only t with job.all_tensor_ranks).
+//
+// Energy: every exec loads its GPU host at the pass's utilization (see compute()), so SimGrid's
+// host energy plugin integrates the GPU's power; the leader reads the job's GPU energy at the
+// barriers around the last iteration.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <simgrid/s4u/Barrier.hpp>
@@ -41,6 +46,10 @@ struct TrainingWorld {
   std::vector<Tally> tallies;         // [actor], of the last iteration it finished
   std::vector<double> iteration_ends;  // simulated time of each end-of-iteration barrier
   std::uint64_t execs = 0;
+  // The job's GPU energy is sum(weight x consumed energy of host): the hosts the stage actors run
+  // on, each weighted by the GPUs it stands for (job.tensor under symmetry, else 1).
+  std::vector<std::pair<simgrid::s4u::Host*, double>> metered;
+  double energy_start = 0, energy_end = 0;  // joules, at the barriers around the last iteration
 };
 
 class StageActor {
@@ -54,8 +63,10 @@ private:
   int gpu_of(int virtual_stage) const;  // the GPU running `virtual_stage` for this replica and rank
   void run_pass(std::size_t index, const workload::PipelinePass& pass);
   void backward(std::size_t index, const workload::PipelinePass& pass);
-  void compute(double seconds, double tp_seconds);
+  void compute(double seconds, double tp_seconds, double utilization);
+  void busy(double seconds, double load);
   void finish_iteration();
+  void meter_energy(int iteration);
   enum class Reduction { bucket, whole, gather };
   void start_reductions(Reduction which, int chunk = 0);
 
@@ -65,7 +76,7 @@ private:
   bool leader_;
   std::vector<int> reduce_ranks_;       // tensor ranks whose reductions this actor starts
   std::vector<std::size_t> last_backward_;  // [chunk]: index of the chunk's last backward pass
-  double speed_ = 0;                    // FLOP/s of this GPU: an exec of seconds x speed lasts seconds
+  double speed_ = 0;                    // FLOP/s of this GPU (busy() sizes its execs with it)
   Completion done_;
   Tally tally_;
 };

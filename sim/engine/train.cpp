@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 bool bad_time(units::Seconds t) { return !std::isfinite(t.value()) || t.value() < 0; }
 bool bad_bytes(units::Bytes b) { return !std::isfinite(b.value()) || b.value() < 0; }
+bool bad_utilization(double u) { return !(u >= 0 && u <= 1); }  // NaN too
 
 void check_costs(const TrainingJob& job, std::vector<std::string>& problems) {
   if (job.costs.size() != std::size_t(job.pipeline) || job.optimizer.size() != std::size_t(job.pipeline)) {
@@ -48,6 +49,8 @@ void check_costs(const TrainingJob& job, std::vector<std::string>& problems) {
       if (bad_bytes(k.activation_bytes) || bad_bytes(k.gradient_bytes))
         problems.push_back(at + "byte counts must be finite and >= 0");
       if (k.gradient_buckets < 1) problems.push_back(at + "gradient_buckets must be >= 1");
+      if (bad_utilization(k.forward_utilization) || bad_utilization(k.backward_utilization))
+        problems.push_back(at + "utilizations must be between 0 and 1");
     }
   }
 }
@@ -69,11 +72,26 @@ void check(const topology::Topology& topology, const TrainingJob& job) {
     if (1LL * job.pipeline * job.chunks >= (1 << 23))  // pipeline_flows.cpp packs it in 23 bits
       problems.push_back("too many virtual stages (pipeline x chunks)");
     check_costs(job, problems);
+    if (bad_utilization(job.optimizer_utilization))
+      problems.push_back("optimizer_utilization must be between 0 and 1");
   }
   if (problems.empty()) return;
   std::string message = "bad training job: " + problems.front();
   for (std::size_t i = 1; i < problems.size(); ++i) message += "; " + problems[i];
   throw std::invalid_argument(message);
+}
+
+// What the leader metered around the last iteration, and how busy the GPUs were in it.
+EnergyReport energy(const detail::TrainingWorld& world, double iteration) {
+  EnergyReport e;
+  e.gpu = units::Joules(world.energy_end - world.energy_start);
+  // Each actor stands for the same number of GPUs, so the mean over actors is the mean over GPUs.
+  // Busy = the execs: passes without their TP share, and the optimizer step (the time the GPU
+  // draws more than idle power when utilizations are > 0).
+  double busy = 0;
+  for (const auto& t : world.tallies) busy += t.compute + t.optimizer;
+  if (iteration > 0) e.gpu_busy_fraction = busy / double(world.tallies.size()) / iteration;
+  return e;
 }
 
 IterationBreakdown average(const std::vector<detail::Tally>& tallies, double iteration) {
@@ -112,14 +130,14 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
   const std::size_t stage_actors = std::size_t(job.data) * job.pipeline * ranks_simulated;
   const std::size_t reducer_actors = reducers ? std::size_t(job.data) * job.pipeline * job.tensor : 0;
   const std::size_t courier_actors = job.pipeline > 1 ? 2 * stage_actors : 0;  // at most: one per neighbour
-  auto engine = detail::make_engine({true, stage_actors + reducer_actors + courier_actors});
-  const detail::Fabric fabric = detail::build_fabric(topology);
+  auto engine = detail::make_engine({true, stage_actors + reducer_actors + courier_actors, true});
+  const detail::Fabric fabric = detail::build_fabric(topology, true);
 
   std::vector<sg4::ActorPtr> stage_of_gpu(topology.gpu_count());  // receivers of pipeline messages
   detail::PipelineFlows flows(topology, fabric.hosts, stage_of_gpu);
   detail::TrainingWorld world{job, std::move(passes), flows, reducers.get(),
                               sg4::Barrier::create(unsigned(stage_actors)), progress,
-                              std::vector<detail::Tally>(stage_actors), {}, 0};
+                              std::vector<detail::Tally>(stage_actors), {}, 0, {}, 0, 0};
   if (reducers) reducers->spawn(fabric.hosts);
   int index = 0;  // index 0, (replica 0, stage 0, rank 0), is the leader
   for (int d = 0; d < job.data; ++d)
@@ -128,6 +146,10 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
         const int gpu = job.gpu(d, s, t);
         stage_of_gpu[gpu] = sg4::Actor::create("stage@gpu" + std::to_string(gpu), fabric.hosts[gpu],
                                                detail::StageActor(world, index++, d, s, t));
+        // Under symmetry, tensor ranks 1..t-1 run no passes: their hosts only idle (reductions
+        // are comms), so they are not metered; rank 0's host stands for all t GPUs. Hosts outside
+        // the job are never metered.
+        world.metered.emplace_back(fabric.hosts[gpu], job.all_tensor_ranks ? 1.0 : double(job.tensor));
       }
   engine->run();
 
@@ -138,6 +160,7 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
     previous = end;
   }
   report.last = average(world.tallies, report.iteration_times.back().value());
+  report.energy = energy(world, report.iteration_times.back().value());
   report.activities = world.execs + flows.messages() + (reducers ? reducers->flows() : 0);
   report.actors = stage_actors + reducer_actors + flows.couriers();
   report.wall_time = units::Seconds(std::chrono::duration<double>(Clock::now() - t0).count());

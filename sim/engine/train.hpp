@@ -76,7 +76,8 @@ struct IterationBreakdown {
 };
 
 // GPU energy of the last simulated iteration, from SimGrid's host energy plugin (every GPU host
-// has the power states idle / max of its GPUSpec; a compute exec at utilization u loads it u).
+// has the power states idle / max of its GPUSpec; a pass loads it by its utilization over its
+// compute part, idle over its TP part: docs/simulation.md section 4a).
 struct EnergyReport {
   units::Joules gpu{0};          // all GPUs of the job (tensor ranks other than 0 by symmetry)
   double gpu_busy_fraction = 0;  // mean fraction of the iteration a GPU spends computing
