@@ -89,6 +89,7 @@ Fabric build_fabric(const topology::Topology& topology, bool gpu_power) {
     auto* l = iface->create_split_duplex_link("l" + std::to_string(id), link.effective_bandwidth().value());
     l->set_latency(0.0);
     zone->add_link(l);
+    fabric.links.emplace_back(l->get_link_up(), l->get_link_down());
   }
   iface->seal();
   return fabric;

@@ -8,9 +8,11 @@
 // note section 4). Uses SimGrid kernel headers (NetZoneImpl), stable while trainsim pins 3.32 (P11).
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
 
 #include "topology/topology.hpp"
 
@@ -18,6 +20,8 @@ namespace trainsim::engine::detail {
 
 struct Fabric {
   std::vector<simgrid::s4u::Host*> hosts;  // hosts[gpu]
+  // links[topology link id] = {a -> b direction, b -> a direction}, for utilisation samples.
+  std::vector<std::pair<simgrid::s4u::Link*, simgrid::s4u::Link*>> links;
 };
 
 // Builds and seals the platform as the engine's root zone. Call once, after the network settings

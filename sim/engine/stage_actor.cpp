@@ -36,6 +36,7 @@ void StageActor::operator()() {
   const double total_passes = double(passes.size()) * job_.iterations;
   for (int it = 0; it < job_.iterations; ++it) {
     tally_ = {};
+    iteration_ = it;
     for (std::size_t i = 0; i < passes.size(); ++i) {
       run_pass(i, passes[i]);
       if (leader_ && world_.progress) world_.progress((double(it) * passes.size() + i + 1) / total_passes);
@@ -66,10 +67,13 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
     const double t0 = now();
     world_.flows.receive(gpu_of(vs - 1), gpu_, {false, vs, pass.micro_batch});
     tally_.pipeline_wait += now() - t0;
+    if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
-  compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization);
-  if (vs < last && gpu_of(vs + 1) != gpu_)
+  compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
+  if (vs < last && gpu_of(vs + 1) != gpu_) {
     world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
+    record(EventKind::pp_send, now(), now(), 0, c.activation_bytes.value(), &pass);
+  }
 }
 
 void StageActor::backward(std::size_t index, const workload::PipelinePass& pass) {
@@ -79,26 +83,30 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     const double t0 = now();
     world_.flows.receive(gpu_of(vs + 1), gpu_, {true, vs, pass.micro_batch});
     tally_.pipeline_wait += now() - t0;
+    if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
   if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
     // The chunk's gradients are complete after its last backward: layer by layer, in
     // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
     const int buckets = c.gradient_buckets;
     for (int b = 0; b < buckets; ++b) {
-      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization);
+      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization, &pass,
+              c.backward_flops.value() / buckets);
       start_reductions(Reduction::bucket, pass.chunk);
     }
   } else {
-    compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization);
+    compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization, &pass, c.backward_flops.value());
   }
   if (vs > 0 && gpu_of(vs - 1) != gpu_) {
     // The input gradient has the shape of the activation the previous virtual stage sent.
     const StageCosts& prev = job_.costs[(vs - 1) % job_.pipeline][(vs - 1) / job_.pipeline];
     world_.flows.send(gpu_, gpu_of(vs - 1), {true, vs - 1, pass.micro_batch}, whole_bytes(prev.activation_bytes));
+    record(EventKind::pp_send, now(), now(), 0, prev.activation_bytes.value(), &pass);
   }
 }
 
-void StageActor::compute(double seconds, double tp_seconds, double utilization) {
+void StageActor::compute(double seconds, double tp_seconds, double utilization, const workload::PipelinePass* pass,
+                         double flops) {
   if (seconds <= 0) return;
   const double t0 = now();
   // The GPU draws idle + (max - idle) u while it computes and idle power during the TP share, in
@@ -112,6 +120,25 @@ void StageActor::compute(double seconds, double tp_seconds, double utilization) 
   const double tp = elapsed * (tp_seconds / seconds);
   tally_.tp_comm += tp;
   tally_.compute += elapsed - tp;
+  if (pass) {
+    // The trace shows the TP share after the compute it is interleaved with (docs/trace-format.md).
+    record(pass->forward ? EventKind::forward : EventKind::backward, t0, t0 + elapsed - tp, flops, 0, pass);
+    if (tp > 0) record(EventKind::tp_comm, t0 + elapsed - tp, t0 + elapsed, 0, 0, pass);
+  }
+}
+
+void StageActor::record(EventKind kind, double start, double end, double flops, double bytes,
+                        const workload::PipelinePass* pass) {
+  if (!world_.events) return;
+  Event e;
+  e.rank = gpu_;
+  e.kind = kind;
+  e.start = start, e.end = end, e.flops = flops, e.bytes = bytes;
+  e.stage = s_;
+  e.microbatch = pass ? pass->micro_batch : -1;
+  e.chunk = pass ? pass->chunk : 0;
+  e.iteration = iteration_;
+  world_.events->push_back(e);
 }
 
 void StageActor::finish_iteration() {
@@ -120,16 +147,19 @@ void StageActor::finish_iteration() {
   if (world_.reducers) {
     if (!job_.overlap_reduction) start_reductions(Reduction::whole);
     GradientReducers::wait(done_);
+    if (now() > t0) record(EventKind::dp_reduce, t0, now());
   }
   tally_.dp_exposed += now() - t0;
   t0 = now();
   if (job_.optimizer[s_].value() > 0) busy(job_.optimizer[s_].value(), job_.optimizer_utilization);
   tally_.optimizer += now() - t0;
+  if (now() > t0) record(EventKind::optimizer, t0, now());
   if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather) {
     t0 = now();
     start_reductions(Reduction::gather);
     GradientReducers::wait(done_);
     tally_.dp_exposed += now() - t0;
+    if (now() > t0) record(EventKind::dp_gather, t0, now());
   }
 }
 

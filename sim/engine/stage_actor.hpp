@@ -50,6 +50,7 @@ struct TrainingWorld {
   // on, each weighted by the GPUs it stands for (job.tensor under symmetry, else 1).
   std::vector<std::pair<simgrid::s4u::Host*, double>> metered;
   double energy_start = 0, energy_end = 0;  // joules, at the barriers around the last iteration
+  std::vector<Event>* events = nullptr;       // the trace's records, when the job asks for them
 };
 
 class StageActor {
@@ -63,7 +64,10 @@ private:
   int gpu_of(int virtual_stage) const;  // the GPU running `virtual_stage` for this replica and rank
   void run_pass(std::size_t index, const workload::PipelinePass& pass);
   void backward(std::size_t index, const workload::PipelinePass& pass);
-  void compute(double seconds, double tp_seconds, double utilization);
+  void compute(double seconds, double tp_seconds, double utilization, const workload::PipelinePass* pass = nullptr,
+               double flops = 0);
+  void record(EventKind kind, double start, double end, double flops = 0, double bytes = 0,
+              const workload::PipelinePass* pass = nullptr);
   void busy(double seconds, double load);
   void finish_iteration();
   void meter_energy(int iteration);
@@ -79,6 +83,7 @@ private:
   double speed_ = 0;                    // FLOP/s of this GPU (busy() sizes its execs with it)
   Completion done_;
   Tally tally_;
+  int iteration_ = 0;
 };
 
 }  // namespace trainsim::engine::detail

@@ -10,6 +10,7 @@
 #include "engine/fabric_zone.hpp"
 #include "engine/gradient_reducers.hpp"
 #include "engine/pipeline_flows.hpp"
+#include "engine/sampler.hpp"
 #include "engine/settings.hpp"
 #include "engine/stage_actor.hpp"
 #include "workload/pipeline.hpp"
@@ -137,7 +138,9 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
   detail::PipelineFlows flows(topology, fabric.hosts, stage_of_gpu);
   detail::TrainingWorld world{job, std::move(passes), flows, reducers.get(),
                               sg4::Barrier::create(unsigned(stage_actors)), progress,
-                              std::vector<detail::Tally>(stage_actors), {}, 0, {}, 0, 0};
+                              std::vector<detail::Tally>(stage_actors), {}, 0, {}, 0, 0, nullptr};
+  TrainingReport report;
+  if (job.record_events) world.events = &report.events;
   if (reducers) reducers->spawn(fabric.hosts);
   int index = 0;  // index 0, (replica 0, stage 0, rank 0), is the leader
   for (int d = 0; d < job.data; ++d)
@@ -151,9 +154,18 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
         // the job are never metered.
         world.metered.emplace_back(fabric.hosts[gpu], job.all_tensor_ranks ? 1.0 : double(job.tensor));
       }
+  std::unique_ptr<detail::Sampler> sampler;
+  if (job.sample_interval_s > 0) {
+    // Every GPU of the job reports the power of the host whose passes stand for it.
+    std::vector<sg4::Host*> source;
+    for (int s = 0; s < job.pipeline; ++s)
+      for (int d = 0; d < job.data; ++d)
+        for (int t = 0; t < job.tensor; ++t) source.push_back(fabric.hosts[job.gpu(d, s, job.all_tensor_ranks ? t : 0)]);
+    sampler = std::make_unique<detail::Sampler>(topology, fabric, std::move(source), job.sample_interval_s, report.samples);
+    sampler->spawn(fabric.hosts[0]);
+  }
   engine->run();
 
-  TrainingReport report;
   double previous = 0;
   for (double end : world.iteration_ends) {
     report.iteration_times.push_back(units::Seconds(end - previous));

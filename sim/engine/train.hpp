@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collectives/collectives.hpp"
+#include "engine/records.hpp"
 #include "topology/topology.hpp"
 #include "units/quantity.hpp"
 
@@ -36,6 +37,7 @@ struct StageCosts {
   // pass, pipeline waits and reductions draw idle power.
   double forward_utilization = 1.0;
   double backward_utilization = 1.0;
+  units::Flops forward_flops{0}, backward_flops{0};  // executed per pass, for the trace's events
 };
 
 enum class GradientReduction {
@@ -55,6 +57,8 @@ struct TrainingJob {
   GradientReduction reduction = GradientReduction::all_reduce;
   bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
   int iterations = 2;              // simulated iterations (the last one is reported)
+  bool record_events = false;      // fill TrainingReport::events (docs/trace-format.md)
+  double sample_interval_s = 0;    // > 0: sample GPU power and link utilisation this often
   collectives::Tuning tuning;
   // Testing: simulate the passes and pipeline flows of every tensor rank, one actor per GPU,
   // instead of tensor rank 0 only (the symmetry above); the answer should not change.
@@ -87,6 +91,8 @@ struct TrainingReport {
   std::vector<units::Seconds> iteration_times;  // one per simulated iteration
   IterationBreakdown last;                      // of the last simulated iteration
   EnergyReport energy;                          // of the last simulated iteration
+  std::vector<Event> events;                    // when job.record_events
+  Samples samples;                              // when job.sample_interval_s > 0
   std::uint64_t activities = 0;                 // SimGrid activities started (execs and comms)
   std::size_t actors = 0;
   units::Seconds wall_time{0};

@@ -39,7 +39,14 @@ bool is_attention_core(const Kernel& k) {
 struct LayerTimes {
   Seconds forward{0}, backward{0}, recompute{0};
   Seconds forward_busy{0}, backward_busy{0};  // time x utilization, for the passes' power
+  double forward_flops = 0, backward_flops = 0;  // executed, recomputation included
 };
+
+double flops_of(const std::vector<Kernel>& kernels) {
+  double sum = 0;
+  for (const auto& k : kernels) sum += k.flops.value();
+  return sum;
+}
 
 LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& km, int layer) {
   LayerTimes lt;
@@ -49,6 +56,8 @@ LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& 
   lt.backward = km.total(bwd);
   lt.forward_busy = km.busy(fwd);
   lt.backward_busy = km.busy(bwd);
+  lt.forward_flops = flops_of(fwd);
+  lt.backward_flops = flops_of(bwd) + (s.plan.recompute == Recomputation::full ? lt.forward_flops : 0);
   if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward, lt.backward_busy += lt.forward_busy;
   if (s.plan.recompute == Recomputation::selective)
     for (const auto& k : fwd)
@@ -104,6 +113,8 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;
   r.backward_busy = lt.backward_busy;
+  r.forward_flops = units::Flops(lt.forward_flops);
+  r.backward_flops = units::Flops(lt.backward_flops);
   return r;
 }
 }  // namespace
@@ -151,6 +162,8 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         c.backward_tp_comm += lp.backward_comm;
         forward_busy += lp.forward_busy;
         backward_busy += lp.backward_busy;
+        c.forward_flops += lp.forward_flops;
+        c.backward_flops += lp.backward_flops;
         chunk_parameters += (m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer) / p.tensor;
       }
       if (virtual_stage == 0) {

@@ -22,10 +22,42 @@ double peak_utilization(const engine::TrainingJob& job) {
 }
 }  // namespace
 
-results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& options) {
+// Node power over time: its GPUs' sampled power plus its non-GPU power, which follows the GPUs'
+// activity as in power/energy.hpp, activity read from the GPUs' power: (P - idle) / (max - idle).
+static void fill_trace(const scenario::Scenario& s, const topology::Topology& t, engine::TrainingReport report, TraceData& out) {
+  const auto& gpu = s.platform.gpu;
+  const auto& node = s.platform.node;
+  out.events = std::move(report.events);
+  out.samples = std::move(report.samples);
+  const int gpus = out.samples.gpus;
+  for (int g = 0; g < t.gpu_count(); ++g) out.node_of_rank.push_back(t.node_of(g));
+  out.nodes = (gpus + node.gpus - 1) / node.gpus;
+  const std::size_t steps = out.samples.time.size();
+  out.node_watts.assign(steps * out.nodes, 0.0f);
+  const double idle = gpu.idle_power.value(), range = gpu.max_power.value() - idle;
+  for (std::size_t i = 0; i < steps; ++i)
+    for (int n = 0; n < out.nodes; ++n) {
+      double watts = 0, activity = 0;
+      int count = 0;
+      for (int g = n * node.gpus; g < std::min(gpus, (n + 1) * node.gpus); ++g, ++count) {
+        const double w = out.samples.gpu_watts[i * gpus + g];
+        watts += w;
+        activity += range > 0 ? (w - idle) / range : 0;
+      }
+      const double busy = count ? std::clamp(activity / count, 0.0, 1.0) : 0;
+      watts += (node.host_idle_power + (node.host_power - node.host_idle_power) * busy).value();
+      out.node_watts[i * out.nodes + n] = float(watts);
+    }
+}
+
+results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& options, TraceData* trace) {
   const auto started = std::chrono::steady_clock::now();
   topology::Topology topology(s.platform);
   engine::TrainingJob job = make_training_job(s, topology, options.simulated_iterations);
+  if (trace) {
+    job.record_events = true;
+    job.sample_interval_s = options.sample_interval_s;
+  }
   engine::TrainingReport report = engine::simulate_training(topology, job, options.progress);
 
   results::RunResult r;
@@ -56,6 +88,7 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
   if (s.platform.costs) r.cost = cost::run_cost(s.platform, switches, r.gpus, r.time_to_train, r.energy.total);
   r.carbon = s.platform.facility.carbon_intensity * r.energy.total;
   r.assumptions = s.assumptions;
+  if (trace) fill_trace(s, topology, std::move(report), *trace);
   r.wall_time = units::Seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return r;
 }
