@@ -3,8 +3,6 @@
 // runs each simulation in a fork()ed child and reads the durations back through a pipe.
 #pragma once
 
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include "approx.hpp"
+#include "child_process.hpp"
 
 #include "engine/run_collectives.hpp"
 #include "platform/load.hpp"
@@ -51,34 +50,13 @@ inline engine::CollectiveRequest request(collectives::Operation op, double bytes
 // The simulated durations (seconds) of `requests` on `platform`, computed in a child process.
 inline std::vector<double> durations_in_child(const platform::Platform& platform,
                                               const std::vector<engine::CollectiveRequest>& requests) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    int status = 0;
-    try {
-      topology::Topology topology(platform);
-      for (const auto& r : engine::run_collectives(topology, requests).results) {
-        const double d = r.duration.value();
-        if (write(fds[1], &d, sizeof d) != sizeof d) status = 2;
-      }
-    } catch (...) {
-      status = 1;
-    }
-    close(fds[1]);
-    _exit(status);  // no doctest teardown in the child
-  }
-  close(fds[1]);
-  std::vector<double> out;
-  double d = 0;
-  while (read(fds[0], &d, sizeof d) == sizeof d) out.push_back(d);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out.size() != requests.size())
-    throw std::runtime_error("simulation in the child process failed");
+  auto out = doubles_from_child([&] {
+    topology::Topology topology(platform);
+    std::vector<double> d;
+    for (const auto& r : engine::run_collectives(topology, requests).results) d.push_back(r.duration.value());
+    return d;
+  });
+  if (out.size() != requests.size()) throw std::runtime_error("simulation in the child process failed");
   return out;
 }
 

@@ -51,31 +51,10 @@ struct Outcome {
 
 // The last iteration's breakdown and energy of `job` on `platform`, simulated in a child process.
 Outcome train_in_child(const platform::Platform& platform, const engine::TrainingJob& job) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    int status = 0;
-    try {
-      const auto r = engine::simulate_training(topology::Topology(platform), job);
-      const Outcome b{r.last, r.energy};
-      if (write(fds[1], &b, sizeof b) != sizeof b) status = 2;
-    } catch (...) {
-      status = 1;
-    }
-    close(fds[1]);
-    _exit(status);  // no doctest teardown in the child
-  }
-  close(fds[1]);
-  Outcome b;
-  const bool got = read(fds[0], &b, sizeof b) == sizeof b;
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!got || !WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("simulation in the child failed");
-  return b;
+  return test::value_from_child<Outcome>([&] {
+    const auto r = engine::simulate_training(topology::Topology(platform), job);
+    return Outcome{r.last, r.energy};
+  });
 }
 }  // namespace
 

@@ -7,9 +7,6 @@
 // change that makes predictions worse fails; the targets are not met yet and the page says why.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "results/run_result.hpp"
 #include "scenario/scenario.hpp"
 #include "training/run.hpp"
@@ -43,31 +41,16 @@ double metric_of(const results::RunResult& r, const std::string& metric) {
 
 // Runs one scenario in a child process and returns the metrics it is validated on (NAN on failure).
 std::vector<double> predict_in_child(const scenario::Scenario& s) {
-  const std::size_t n = s.published.size();
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    std::vector<double> values(n, NAN);
-    try {
+  try {
+    return test::doubles_from_child([&] {
       auto result = training::run_scenario(s);
-      for (std::size_t i = 0; i < n; ++i) values[i] = metric_of(result, s.published[i].metric);
-    } catch (...) {
-    }
-    const ssize_t bytes = static_cast<ssize_t>(n * sizeof(double));
-    _exit(write(fds[1], values.data(), bytes) == bytes ? 0 : 1);
+      std::vector<double> values;
+      for (const auto& p : s.published) values.push_back(metric_of(result, p.metric));
+      return values;
+    });
+  } catch (const std::exception&) {
+    return std::vector<double>(s.published.size(), NAN);
   }
-  close(fds[1]);
-  std::vector<double> values(n, NAN);
-  const ssize_t bytes = static_cast<ssize_t>(n * sizeof(double));
-  ssize_t got = read(fds[0], values.data(), bytes);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (got != bytes) std::fill(values.begin(), values.end(), NAN);
-  return values;
 }
 }  // namespace
 
