@@ -24,13 +24,25 @@ units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingP
 }
 }  // namespace
 
-KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision)
+double AccessEfficiency::factor(workload::Kernel::Access a) const {
+  switch (a) {
+    case workload::Kernel::Access::streaming: return 1.0;
+    case workload::Kernel::Access::normalization: return normalization;
+    case workload::Kernel::Access::normalization_backward: return normalization_backward;
+    case workload::Kernel::Access::softmax: return softmax;
+    case workload::Kernel::Access::dropout: return dropout;
+  }
+  return 1.0;
+}
+
+KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision, AccessEfficiency access)
     : peak_(precision_peak(gpu, precision)),
       memory_bandwidth_(gpu.memory_bandwidth),
       gemm_efficiency_(gpu.gemm_efficiency),
       memory_efficiency_(gpu.memory_efficiency),
       launch_(gpu.kernel_launch),
-      sms_(gpu.sms) {}
+      sms_(gpu.sms),
+      access_(access) {}
 
 double KernelModel::quantization_efficiency(double m, double n, double batch) const {
   // Tile quantization: the output is covered by whole tiles; wave quantization: tiles run in
@@ -45,11 +57,12 @@ double KernelModel::quantization_efficiency(double m, double n, double batch) co
 
 KernelTime KernelModel::time(const workload::Kernel& k) const {
   KernelTime t;
-  const units::Seconds memory = k.bytes / (memory_bandwidth_ * memory_efficiency_);
+  const double memory_eff = memory_efficiency_ * access_.factor(k.access);
+  const units::Seconds memory = k.bytes / (memory_bandwidth_ * memory_eff);
   if (k.kind == workload::Kernel::Kind::memory) {
     t.time = memory + launch_;
     t.memory_bound = true;
-    t.efficiency = memory_efficiency_;
+    t.efficiency = memory_eff;
     t.utilization = (k.bytes / t.time) / memory_bandwidth_;
     return t;
   }

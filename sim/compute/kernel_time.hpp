@@ -25,9 +25,20 @@ struct KernelTime {
   double utilization = 0;
 };
 
+// Bandwidth a memory-bound kernel reaches, relative to the GPU's streaming figure
+// (memory_efficiency), by how it accesses memory. Measured on microbenchmarks of the kernels
+// Megatron-LM used in 2021-22 (docs/compute-model.md has the sources):
+struct AccessEfficiency {
+  double normalization = 0.58 / 0.85;           // Apex FusedLayerNorm forward, 896 of 1555 GB/s (A100)
+  double normalization_backward = 0.37 / 0.85;  // its backward, 572 of 1555 GB/s
+  double softmax = 0.79 / 0.85;                 // fused softmax, ~714 of 900 GB/s (V100, Substation)
+  double dropout = 0.61 / 0.85;                 // PyTorch dropout (Philox), 953 of 1555 GB/s (A100)
+  double factor(workload::Kernel::Access a) const;
+};
+
 class KernelModel {
 public:
-  KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision);
+  KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision, AccessEfficiency access = {});
 
   KernelTime time(const workload::Kernel& k) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
@@ -44,6 +55,7 @@ private:
   double memory_efficiency_;
   units::Seconds launch_;
   int sms_;
+  AccessEfficiency access_;
 };
 
 }  // namespace trainsim::compute

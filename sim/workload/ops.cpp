@@ -18,12 +18,23 @@ Kernel gemm(std::string name, double m, double n, double k, double batch = 1) {
   return g;
 }
 
-Kernel memory(std::string name, double bytes) {
+Kernel memory(std::string name, double bytes, Kernel::Access access = Kernel::Access::streaming) {
   Kernel g;
   g.kind = Kernel::Kind::memory;
+  g.access = access;
   g.name = std::move(name);
   g.bytes = units::Bytes(bytes);
   return g;
+}
+
+// The backward of a forward memory kernel: dropout's backward only applies the stored mask
+// (no random numbers: streaming); a norm's backward is its own, slower, reduction.
+Kernel::Access backward_access(Kernel::Access a) {
+  switch (a) {
+    case Kernel::Access::normalization: return Kernel::Access::normalization_backward;
+    case Kernel::Access::dropout: return Kernel::Access::streaming;
+    default: return a;
+  }
 }
 
 // A memory-bound kernel's backward moves its saved input, the incoming gradient and the outgoing
@@ -61,8 +72,8 @@ void attention_core(const Dims& d, const ParallelPlan& p, const MemoryOptions& o
   }
   const double scores = batch * d.s * d.s;
   out.push_back(gemm("attention scores", d.s, d.s, d.head_dim, batch));
-  out.push_back(memory("scale-mask-softmax", 2 * scores * kElement));
-  if (o.dropout) out.push_back(memory("attention dropout", scores * (2 * kElement + kMask)));
+  out.push_back(memory("scale-mask-softmax", 2 * scores * kElement, Kernel::Access::softmax));
+  if (o.dropout) out.push_back(memory("attention dropout", scores * (2 * kElement + kMask), Kernel::Access::dropout));
   out.push_back(gemm("attention over values", d.s, d.head_dim, d.s, batch));
 }
 
@@ -72,7 +83,7 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, int la
   double batch = 1;
   if (m.layer_is_moe(layer)) {
     out.push_back(gemm("router", d.tokens, m.moe.experts, d.h));
-    out.push_back(memory("router softmax top-k", d.tokens * m.moe.experts * 4.0 * 2));
+    out.push_back(memory("router softmax top-k", d.tokens * m.moe.experts * 4.0 * 2, Kernel::Access::softmax));
     // Balanced routing: each expert-parallel rank holds experts/ep experts and receives
     // tokens x top_k x capacity_factor / ep tokens... times ep ranks sending: tokens x top_k x cf.
     batch = double(m.moe.experts) / p.expert;
@@ -90,14 +101,15 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   const Dims d = dims(m, p);
   std::vector<Kernel> out;
   const double residual_bytes = d.norm_tokens * d.h * (3 * kElement + (o.dropout ? kMask : 0));
-  out.push_back(memory("input norm", 2 * d.norm_tokens * d.h * kElement));
+  const auto residual_access = o.dropout ? Kernel::Access::dropout : Kernel::Access::streaming;
+  out.push_back(memory("input norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
   out.push_back(gemm("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
   attention_core(d, p, o, out);
   out.push_back(gemm("attention projection", d.tokens, d.h, d.h / d.t));
-  out.push_back(memory("bias-dropout-residual (attention)", residual_bytes));
-  out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement));
+  out.push_back(memory("bias-dropout-residual (attention)", residual_bytes, residual_access));
+  out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
   mlp(m, d, p, layer, out);
-  out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes));
+  out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes, residual_access));
   return out;
 }
 
@@ -106,7 +118,7 @@ std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const Para
   std::vector<Kernel> out;
   for (const Kernel& k : layer_forward_kernels(m, p, o, layer)) {
     if (k.kind == Kernel::Kind::memory) {
-      out.push_back(memory(k.name + " backward", k.bytes.value() * backward_factor(k.name)));
+      out.push_back(memory(k.name + " backward", k.bytes.value() * backward_factor(k.name), backward_access(k.access)));
     } else if (k.name == "flash attention") {
       // FlashAttention-2's backward runs 5 matmuls to the forward's 2 (Dao 2023): 2.5x.
       Kernel b = k;
@@ -128,17 +140,18 @@ std::vector<Kernel> lm_head_forward_kernels(const TransformerModel& m, const Par
   const double logits = d.tokens * m.vocab / d.t;
   // Megatron's vocabulary-parallel cross entropy works in fp32: read the logits, write and
   // re-read fp32 exponentials for the max/sum/normalise passes.
-  return {memory("final norm", 2 * d.norm_tokens * d.h * kElement), gemm("LM head", d.tokens, m.vocab / d.t, d.h),
-          memory("cross entropy", logits * (kElement + 4.0 + 4.0))};
+  return {memory("final norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization),
+          gemm("LM head", d.tokens, m.vocab / d.t, d.h),
+          memory("cross entropy", logits * (kElement + 4.0 + 4.0), Kernel::Access::softmax)};
 }
 
 std::vector<Kernel> lm_head_backward_kernels(const TransformerModel& m, const ParallelPlan& p) {
   const Dims d = dims(m, p);
   const double logits = d.tokens * m.vocab / d.t;
-  return {memory("cross entropy backward", logits * (4.0 + kElement)),
+  return {memory("cross entropy backward", logits * (4.0 + kElement), Kernel::Access::softmax),
           gemm("LM head data gradient", d.tokens, d.h, m.vocab / d.t),
           gemm("LM head weight gradient", d.h, m.vocab / d.t, d.tokens),
-          memory("final norm backward", 3 * d.norm_tokens * d.h * kElement)};
+          memory("final norm backward", 3 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization_backward)};
 }
 
 std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelPlan& p, bool backward) {

@@ -19,7 +19,11 @@ namespace trainsim::workload {
 
 struct Kernel {
   enum class Kind { gemm, memory };
+  // How a memory-bound kernel touches memory, which sets how close to streaming bandwidth it gets:
+  // row reductions (norms, softmax) and random-number generation (dropout) are slower per byte.
+  enum class Access { streaming, normalization, normalization_backward, softmax, dropout };
   Kind kind = Kind::gemm;
+  Access access = Access::streaming;
   std::string name;
   // gemm: batch x (m x k) @ (k x n); flops = 2 m n k batch.
   double m = 0, n = 0, k = 0, batch = 1;
