@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "cli/output_file.hpp"
+#include "io/atomic_file.hpp"
 #include "config/diagnostics.hpp"
 #include "config/document.hpp"
 #include "platform/load.hpp"
@@ -137,7 +137,7 @@ int run_platform(int argc, char** argv) {
   describe(p, t, std::cout);
   if (!dot.empty()) {
     try {
-      write_file_atomically(dot, [&](std::ostream& out) { t.write_dot(out); });
+      io::write_file_atomically(dot, [&](std::ostream& out) { t.write_dot(out); });
     } catch (const std::exception& e) {
       std::cerr << "trainsim: " << e.what() << "\n";
       return 1;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "cli/output_file.hpp"
+#include "io/atomic_file.hpp"
 #include "config/diagnostics.hpp"
 #include "results/run_result.hpp"
 #include "scenario/scenario.hpp"
@@ -145,7 +145,7 @@ int run_run(int argc, char** argv) {
   }
   if (!summary_file.empty()) {
     try {
-      write_file_atomically(summary_file, [&](std::ostream& out) { results::write_summary_json(result, out); });
+      io::write_file_atomically(summary_file, [&](std::ostream& out) { results::write_summary_json(result, out); });
     } catch (const std::exception& e) {
       std::cerr << "trainsim: " << e.what() << "\n";
       return 1;

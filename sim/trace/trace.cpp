@@ -2,12 +2,11 @@
 // and the temporary file is removed, so no half-written trace is left that looks complete.
 #include "trace/trace.hpp"
 
-#include <unistd.h>
+#include "io/atomic_file.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
-#include <system_error>
 
 #include <hdf5.h>
 
@@ -169,16 +168,7 @@ void write_file(const std::filesystem::path& path, const TraceInput& in) {
 
 void write_trace(const std::filesystem::path& destination, const TraceInput& input) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr dumps
-  std::filesystem::path temporary = destination;
-  temporary += ".tmp." + std::to_string(::getpid());
-  try {
-    write_file(temporary, input);
-    std::filesystem::rename(temporary, destination);
-  } catch (const std::exception& e) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw std::runtime_error("cannot write " + destination.string() + ": " + e.what());
-  }
+  io::write_atomically(destination, [&](const std::filesystem::path& temporary) { write_file(temporary, input); });
 }
 
 }  // namespace trainsim::trace
