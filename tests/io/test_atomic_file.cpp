@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <sstream>
 #include <stdexcept>
 
@@ -11,8 +12,9 @@
 using namespace trainsim;
 
 namespace {
-std::filesystem::path fresh_dir() {
-  auto dir = std::filesystem::temp_directory_path() / "trainsim-atomic-test";
+// One directory per test case: ctest runs test cases in parallel processes.
+std::filesystem::path fresh_dir(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / (std::string("trainsim-atomic-") + name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -20,7 +22,7 @@ std::filesystem::path fresh_dir() {
 }  // namespace
 
 TEST_CASE("a completed write leaves exactly the destination with its content") {
-  auto dir = fresh_dir();
+  auto dir = fresh_dir("complete");
   io::write_file_atomically(dir / "out.txt", [](std::ostream& out) { out << "complete\n"; });
   std::ifstream in(dir / "out.txt");
   std::stringstream text;
@@ -30,7 +32,7 @@ TEST_CASE("a completed write leaves exactly the destination with its content") {
 }
 
 TEST_CASE("a write that fails half-way leaves neither the destination nor a temporary file") {
-  auto dir = fresh_dir();
+  auto dir = fresh_dir("half");
   CHECK_THROWS_WITH(io::write_file_atomically(dir / "out.txt",
                                               [](std::ostream& out) {
                                                 out << "half";
@@ -41,7 +43,7 @@ TEST_CASE("a write that fails half-way leaves neither the destination nor a temp
 }
 
 TEST_CASE("a failed write keeps the previous file untouched") {
-  auto dir = fresh_dir();
+  auto dir = fresh_dir("keep");
   io::write_file_atomically(dir / "out.txt", [](std::ostream& out) { out << "old"; });
   CHECK_THROWS(io::write_file_atomically(dir / "out.txt", [](std::ostream&) { throw std::runtime_error("crash"); }));
   std::ifstream in(dir / "out.txt");
