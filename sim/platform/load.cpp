@@ -5,6 +5,7 @@
 
 #include "config/catalog.hpp"
 #include "config/reader.hpp"
+#include "units/parse.hpp"
 
 namespace trainsim::platform {
 
@@ -73,6 +74,22 @@ NodeSpec read_node(Reader& r, const std::string& name) {
   n.host_power = r.watts("host_power", Need::required).value_or(units::Watts(0));
   n.host_idle_power = r.watts("host_idle_power", Need::required).value_or(units::Watts(0));
   n.price = r.money("price", Need::optional);
+  if (auto curve = r.value("intra_busbw_curve", Need::optional)) {
+    // A list of [size, bus bandwidth] pairs in increasing size, e.g. [128 MiB, 174.18 GB/s].
+    for (const auto& point : curve->items()) {
+      auto pair = point.items();
+      try {
+        if (pair.size() != 2) throw units::UnitError("expected [size, bus bandwidth]");
+        auto size = units::parse_bytes(pair[0].scalar());
+        auto busbw = units::parse_bandwidth(pair[1].scalar());
+        if (!n.intra_busbw_curve.empty() && !(size > n.intra_busbw_curve.back().first))
+          throw units::UnitError("sizes must increase");
+        n.intra_busbw_curve.emplace_back(size, busbw);
+      } catch (const units::UnitError& e) {
+        r.error(point.location(), std::string("intra_busbw_curve point: ") + e.what());
+      }
+    }
+  }
   if (n.host_idle_power > n.host_power)
     r.error(r.location_of("host_idle_power"), "host_idle_power of " + r.what() + " is above host_power (expected idle <= load)");
   r.reject_unknown_keys();

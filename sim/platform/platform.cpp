@@ -1,6 +1,7 @@
 #include "platform/platform.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace trainsim::platform {
@@ -39,6 +40,19 @@ std::optional<units::FlopRate> GpuSpec::peak_for(Precision p) const {
   auto it = peak.find(p);
   if (it == peak.end()) return std::nullopt;
   return it->second;
+}
+
+double NodeSpec::intra_size_efficiency(units::Bytes size) const {
+  if (intra_busbw_curve.empty()) return 1.0;
+  const auto& c = intra_busbw_curve;
+  const double top = c.back().second.value();
+  if (size <= c.front().first) return c.front().second.value() / top * (size / c.front().first);
+  for (std::size_t i = 1; i < c.size(); ++i) {
+    if (size > c[i].first) continue;
+    const double x = std::log(size / c[i - 1].first) / std::log(c[i].first / c[i - 1].first);
+    return (c[i - 1].second.value() + x * (c[i].second.value() - c[i - 1].second.value())) / top;
+  }
+  return 1.0;
 }
 
 units::FlopRate GpuSpec::half_precision_peak() const {

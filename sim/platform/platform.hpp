@@ -9,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "units/quantity.hpp"
 
@@ -64,6 +66,14 @@ struct NodeSpec {
   units::Watts host_power{0};        // non-GPU power of the node at load (CPUs, memory, NICs, fans)
   units::Watts host_idle_power{0};
   std::optional<units::Money> price; // the server without its GPUs
+  // Measured nccl-tests all-reduce bus bandwidth inside one node by message size (optional). NCCL
+  // reaches its large-message rate only for large messages (fewer channels and protocol steps for
+  // smaller ones); the curve's shape, normalised to its largest message, scales the intra-node
+  // bandwidth of collectives of that size (docs/network-model.md).
+  std::vector<std::pair<units::Bytes, units::Bandwidth>> intra_busbw_curve;
+  // Fraction of the large-message rate a collective of `size` reaches inside the node (1 without
+  // a curve; log-linear between measured sizes; proportional to size below the smallest).
+  double intra_size_efficiency(units::Bytes size) const;
 };
 
 // PCIe x16 bandwidth per direction for a PCIe generation, after line encoding (Gen4: 31.5 GB/s).

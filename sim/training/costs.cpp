@@ -74,6 +74,13 @@ Seconds ring_all_reduce_time(const topology::Topology& t, int first_gpu, int str
   if (ranks < 2) return Seconds(0);
   RingPath p = ring_path(t, first_gpu, stride, ranks);
   const double n = ranks;
+  const auto& node = t.platform().node;
+  const bool in_node = t.node_of(first_gpu) == t.node_of(first_gpu + stride * (ranks - 1));
+  if (in_node && !node.intra_busbw_curve.empty()) {
+    // A measured size ramp describes the whole call, latency included: the ring moves
+    // 2(n-1)/n S at the large-message bandwidth scaled by the ramp at this size.
+    return size * (2 * (n - 1) / n) / (p.bandwidth * node.intra_size_efficiency(size));
+  }
   return size * (2 * (n - 1) / n) / p.bandwidth + p.latency * (2 * (n - 1));
 }
 

@@ -16,7 +16,8 @@ namespace trainsim::training {
 
 // Closed-form ring all-reduce time over `ranks` GPUs starting at `first_gpu` with `stride`
 // between ranks: 2(n-1)/n S/B + 2(n-1) alpha, with B the slowest and alpha the longest hop of the
-// ring (the engine's aggregated ring gives the same on an idle network; tested).
+// ring (the engine's aggregated ring gives the same on an idle network; tested). Inside a node
+// with a measured size ramp (NodeSpec::intra_busbw_curve): 2(n-1)/n S / (B x ramp(S)).
 units::Seconds ring_all_reduce_time(const topology::Topology& t, int first_gpu, int stride, int ranks, units::Bytes size);
 // Closed-form all-to-all: alpha + (n-1)/n S/B through the slowest path of the group.
 units::Seconds all_to_all_time(const topology::Topology& t, int first_gpu, int stride, int ranks, units::Bytes size);

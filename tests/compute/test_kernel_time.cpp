@@ -24,12 +24,13 @@ workload::Kernel gemm(double m, double n, double k, double batch = 1) {
 }
 }  // namespace
 
-TEST_CASE("a large GEMM runs at the GPU's measured maximum matmul efficiency") {
+TEST_CASE("a large GEMM runs at the GPU's measured large-GEMM efficiency") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   // 8192^3: 64 x 64 = 4096 tiles of 128 x 128 over 108 SMs = 37.93 waves -> 38: 0.998.
   double quantization = 4096.0 / (38 * 108);
   auto t = model.time(gemm(8192, 8192, 8192));
-  double expected = 2.0 * 8192 * 8192 * 8192 / (312e12 * 0.869 * quantization) + 3e-6;
+  // 0.822: cuBLASLt fp16, random data, 16384^3 on an A100 (catalog).
+  double expected = 2.0 * 8192 * 8192 * 8192 / (312e12 * 0.822 * quantization) + 3e-6;
   CHECK(t.time.value() == rel(expected).epsilon(1e-9));
   CHECK(!t.memory_bound);
 }
@@ -57,7 +58,7 @@ TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plu
 TEST_CASE("a thin GEMM (attention scores with head size 128) is limited by memory, not math") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   // 2048 x 2048 x 128: 1.07 GFLOP over 9.4 MB: 114 FLOP/byte, below the A100's ridge point of
-  // 312e12 x 0.869 / (2039e9 x 0.85) = 156 FLOP/byte.
+  // 312e12 x 0.822 / (2039e9 x 0.85) = 148 FLOP/byte.
   CHECK(model.time(gemm(2048, 2048, 128, 1)).memory_bound);
 }
 

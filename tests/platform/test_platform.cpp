@@ -4,6 +4,7 @@
 
 #include "approx.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "config/diagnostics.hpp"
@@ -123,4 +124,20 @@ TEST_CASE("an override naming another catalog GPU replaces the GPU; a typo in an
   } catch (const config::ConfigError& e) {
     CHECK(e.diagnostics().items().at(0).to_string().find("scenario.yaml:2:3: error: unknown key 'nodez'") == 0);
   }
+}
+
+TEST_CASE("the intra-node size ramp interpolates measured nccl-tests bus bandwidth in log size") {
+  auto p = platform::load_platform(kPlatforms / "dgx-a100-1024.yaml");
+  const double top = 231.58;  // 8 GiB, GB/s (ND A100 v4)
+  const double MiB = 1024.0 * 1024;
+  CHECK(p.node.intra_size_efficiency(units::Bytes(128 * MiB)) == rel(174.18 / top));
+  // 96 MiB lies log2(1.5) = 0.585 of the way from 64 MiB (166.63) to 128 MiB (174.18).
+  CHECK(p.node.intra_size_efficiency(units::Bytes(96 * MiB)) ==
+        rel((166.63 + std::log2(1.5) * (174.18 - 166.63)) / top));
+  // Below the smallest measured size the bandwidth falls in proportion to the size (latency bound).
+  CHECK(p.node.intra_size_efficiency(units::Bytes(0.5 * MiB)) == rel(36.22 / top * 0.5));
+  CHECK(p.node.intra_size_efficiency(units::Bytes(64 * 1024 * MiB)) == 1.0);
+  // The A800 node extends the DGX A100 entry and inherits its ramp.
+  auto a800 = platform::load_platform(kPlatforms / "dgx-a800-1024.yaml");
+  CHECK(a800.node.intra_busbw_curve.size() == p.node.intra_busbw_curve.size());
 }
