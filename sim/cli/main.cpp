@@ -14,7 +14,7 @@ struct Subcommand {
 
 const Subcommand kSubcommands[] = {
     {"run", trainsim::cli::run_run,
-     "run SCENARIO.yaml [--summary OUT.json] [--set path=value ...] [--iterations N]\n"
+     "run SCENARIO.yaml [-o TRACE.h5] [--summary OUT.json] [--set path=value ...] [--iterations N]\n"
      "                              simulate a training run and print its summary"},
     {"validate", trainsim::cli::run_validate, "validate FILE...            check platform or scenario files; print ok or every error"},
     {"platform", trainsim::cli::run_platform, "platform describe FILE [--dot OUT.dot]   summarise a platform"},
