@@ -1,5 +1,6 @@
 #include "power/energy.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace trainsim::power {
@@ -25,6 +26,9 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   if (run.value() > 0) e.average_it_power = it / run;
   const units::Watts gpu_peak =
       (p.gpu.idle_power + (p.gpu.max_power - p.gpu.idle_power) * timing.peak_utilization) * double(timing.gpus);
+  e.peak_node_power = (p.gpu.idle_power + (p.gpu.max_power - p.gpu.idle_power) * timing.peak_utilization) *
+                          double(std::min(timing.gpus, p.node.gpus)) +
+                      p.node.host_power;
   e.peak_it_power = gpu_peak + p.node.host_power * nodes +
                     (e.network_counted ? *p.network.switch_power * switches : units::Watts(0));
   return e;

@@ -21,6 +21,7 @@ struct EnergyBreakdown {
   units::Joules it() const { return gpu + node + network; }
   units::Watts average_it_power{0};
   units::Watts peak_it_power{0};  // every GPU at its busiest pass at once, nodes and switches at load
+  units::Watts peak_node_power{0};  // one node: its GPUs at their busiest pass, its host at load
   bool network_counted = false;   // false when the platform gives no switch_power
 };
 

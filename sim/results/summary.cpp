@@ -75,7 +75,7 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
       << (e.network_counted ? units::format_joules(e.network) : std::string("not described"))
       << ", cooling and power delivery " << units::format_joules(e.facility) << "\n";
   out << "IT power        " << units::format_watts(e.average_it_power) << " average, " << units::format_watts(e.peak_it_power)
-      << " peak\n";
+      << " peak (" << units::format_watts(e.peak_node_power) << " per node)\n";
   if (r.cost) {
     const auto& c = *r.cost;
     auto money = [&](double v) { return fixed(v / 1e6, 2) + " M " + c.currency; };
@@ -123,6 +123,7 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
       << ", \"facility\": " << json_number(e.facility.value()) << ", \"total\": " << json_number(e.total.value()) << "},\n";
   out << "  \"average_it_power_w\": " << json_number(e.average_it_power.value()) << ",\n";
   out << "  \"peak_it_power_w\": " << json_number(e.peak_it_power.value()) << ",\n";
+  out << "  \"peak_node_power_w\": " << json_number(e.peak_node_power.value()) << ",\n";
   if (r.cost) {
     const auto& c = *r.cost;
     out << "  \"cost\": {\"currency\": " << json_string(c.currency) << ", \"mode\": " << json_string(c.cloud ? "cloud" : "ownership")

@@ -190,7 +190,7 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
       f.source = r.string("source", Need::required).value_or("");
       f.metric = r.choice("metric", Need::required,
                           {"hardware_tflops_per_gpu", "model_tflops_per_gpu", "iteration_time_s", "time_to_train_days",
-                           "tokens_per_s", "energy_mwh", "carbon_t"})
+                           "tokens_per_s", "energy_mwh", "carbon_t", "peak_node_power_kw"})
                      .value_or("");
       f.value = r.number("published", Need::required, 0, 1e30).value_or(0);
       r.reject_unknown_keys();

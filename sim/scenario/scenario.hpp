@@ -30,7 +30,8 @@ struct TrainingRun {
 struct PublishedFigure {
   std::string source;  // "Narayanan et al. 2021, Table 1"
   std::string metric;  // hardware_tflops_per_gpu | model_tflops_per_gpu | iteration_time_s |
-                       // time_to_train_days | tokens_per_s | energy_mwh | carbon_t
+                       // time_to_train_days | tokens_per_s | energy_mwh | carbon_t |
+                       // peak_node_power_kw
   double value = 0;
 };
 

@@ -36,6 +36,7 @@ double metric_of(const results::RunResult& r, const std::string& metric) {
   if (metric == "tokens_per_s") return r.tokens_per_s;
   if (metric == "energy_mwh") return r.energy.total.value() / 3.6e9;
   if (metric == "carbon_t") return r.carbon.value() / 1000.0;
+  if (metric == "peak_node_power_kw") return r.energy.peak_node_power.value() / 1000.0;
   return NAN;
 }
 
@@ -90,7 +91,7 @@ TEST_CASE("published training runs stay within the documented error envelope") {
     CAPTURE(c.metric);
     // The envelope reached today (docs/validation.md): performance within 30%, energy and carbon
     // within 40%. The targets (15% and 20%) are printed above, not yet met.
-    const bool energy = c.metric == "energy_mwh" || c.metric == "carbon_t";
+    const bool energy = c.metric == "energy_mwh" || c.metric == "carbon_t" || c.metric == "peak_node_power_kw";
     CHECK(std::fabs(c.error()) <= (energy ? 0.40 : 0.30));
   }
   CHECK(median <= 0.20);
