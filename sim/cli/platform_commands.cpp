@@ -24,12 +24,6 @@ std::string with_commas(long long n) {
   return out;
 }
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 // Loads and checks a platform, topology included. Prints errors and returns false on failure.
 bool load_checked(const std::string& file, platform::Platform& out_platform) {
   try {
@@ -69,14 +63,14 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
         << " each way, no NVLink\n";
   else
     out << "NVLink     " << format_bandwidth(gpu.nvlink_bandwidth) << " per GPU (" << format_bandwidth(gpu.nvlink_per_direction())
-        << " each way); collectives reach " << fixed(node.intra_efficiency * 100, 0) << "%\n";
+        << " each way); collectives reach " << units::format_fixed(node.intra_efficiency * 100, 0) << "%\n";
   units::Bandwidth per_gpu_net = node.nic_bandwidth * (double(node.nics) / node.gpus);
   out << "network    " << platform::to_string(net.topology) << ", " << node.nics << " x "
       << format_bandwidth(node.nic_bandwidth) << " NICs per node = " << format_bandwidth(per_gpu_net)
       << " per GPU; " << t.leaf_count() << " leaf and " << t.spine_count() << " spine switches; collectives reach "
-      << fixed(net.efficiency * 100, 0) << "%\n";
-  out << "           oversubscription " << fixed(t.realised_oversubscription(), 2) << " (requested "
-      << fixed(net.oversubscription, 2) << "), bisection " << format_bandwidth(t.bisection_bandwidth())
+      << units::format_fixed(net.efficiency * 100, 0) << "%\n";
+  out << "           oversubscription " << units::format_fixed(t.realised_oversubscription(), 2) << " (requested "
+      << units::format_fixed(net.oversubscription, 2) << "), bisection " << format_bandwidth(t.bisection_bandwidth())
       << " each way\n";
   out << "peak       " << units::format_flop_rate(gpu.half_precision_peak() * double(p.gpu_count())) << " bf16/fp16";
   if (gpu.peak_for(platform::Precision::fp8))
@@ -84,7 +78,7 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
   out << " (dense)\n";
   units::Watts it = platform::max_it_power(p);
   out << "power      " << units::format_watts(it) << " max IT (GPUs and hosts), " << units::format_watts(it * p.facility.pue)
-      << " at the facility (PUE " << fixed(p.facility.pue, 2) << ")\n";
+      << " at the facility (PUE " << units::format_fixed(p.facility.pue, 2) << ")\n";
   out << "graph      " << with_commas(static_cast<long long>(t.vertex_count())) << " vertices, "
       << with_commas(static_cast<long long>(t.link_count())) << " links: connected, no dangling port\n";
 }

@@ -32,6 +32,13 @@ struct RunTiming {
   double peak_utilization = 1;   // highest compute utilization of any pass
 };
 
+// A GPU's power at utilization u (0..1): idle + (max - idle) u, the power states the engine gives
+// SimGrid's host energy plugin.
+units::Watts gpu_power(const platform::GpuSpec& gpu, double utilization);
+// A node's non-GPU draw (CPUs feed kernels and data, fans follow heat), rising from idle to its load
+// figure linearly with the fraction of time its GPUs are busy.
+units::Watts host_power(const platform::NodeSpec& node, double busy_fraction);
+
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
                            const engine::EnergyReport& per_iteration, const RunTiming& timing);
 

@@ -9,14 +9,8 @@
 namespace trainsim::results {
 
 namespace {
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string percent_of(units::Seconds part, units::Seconds whole) {
-  return whole.value() > 0 ? fixed(100.0 * part.value() / whole.value(), 1) + "%" : "-";
+  return whole.value() > 0 ? units::format_fixed(100.0 * part.value() / whole.value(), 1) + "%" : "-";
 }
 
 std::string json_string(const std::string& s) {
@@ -63,12 +57,12 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   out << "  DP exposed    " << units::format_seconds(b.dp_exposed) << "  " << percent_of(b.dp_exposed, b.iteration)
       << "  (gradient reduction not hidden behind backward)\n";
   out << "  optimizer     " << units::format_seconds(b.optimizer) << "  " << percent_of(b.optimizer, b.iteration) << "\n";
-  out << "throughput      " << fixed(r.tokens_per_s, 0) << " tokens/s; " << fixed(r.model_flops_per_gpu.value() / 1e12, 1)
-      << " model TFLOP/s per GPU, MFU " << fixed(100 * r.mfu, 1) << "%; "
-      << fixed(r.hardware_flops_per_gpu.value() / 1e12, 1) << " TFLOP/s per GPU counting recomputation\n";
+  out << "throughput      " << units::format_fixed(r.tokens_per_s, 0) << " tokens/s; " << units::format_fixed(r.model_flops_per_gpu.value() / 1e12, 1)
+      << " model TFLOP/s per GPU, MFU " << units::format_fixed(100 * r.mfu, 1) << "%; "
+      << units::format_fixed(r.hardware_flops_per_gpu.value() / 1e12, 1) << " TFLOP/s per GPU counting recomputation\n";
   out << "memory per GPU  " << r.memory.to_string() << " (pipeline stage " << r.memory.stage << ")\n";
-  out << "training run    " << r.iterations << " iterations of " << fixed(r.tokens_per_iteration, 0) << " tokens: "
-      << fixed(r.time_to_train.value() / 86400.0, 2) << " days\n";
+  out << "training run    " << r.iterations << " iterations of " << units::format_fixed(r.tokens_per_iteration, 0) << " tokens: "
+      << units::format_fixed(r.time_to_train.value() / 86400.0, 2) << " days\n";
   const auto& e = r.energy;
   out << "energy          " << units::format_joules(e.total) << " at the facility: GPUs " << units::format_joules(e.gpu)
       << ", nodes " << units::format_joules(e.node) << ", network "
@@ -78,7 +72,7 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
       << " peak (" << units::format_watts(e.peak_node_power) << " per node)\n";
   if (r.cost) {
     const auto& c = *r.cost;
-    auto money = [&](double v) { return fixed(v / 1e6, 2) + " M " + c.currency; };
+    auto money = [&](double v) { return units::format_fixed(v / 1e6, 2) + " M " + c.currency; };
     if (c.cloud)
       out << "cost            " << money(c.total) << " of cloud rental\n";
     else
@@ -88,8 +82,8 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   } else {
     out << "cost            not described (the platform has no costs section)\n";
   }
-  out << "carbon          " << fixed(r.carbon.value() / 1000.0, 1) << " t CO2e\n";
-  out << "simulation      " << fixed(r.wall_time.value(), 2) << " s wall time\n";
+  out << "carbon          " << units::format_fixed(r.carbon.value() / 1000.0, 1) << " t CO2e\n";
+  out << "simulation      " << units::format_fixed(r.wall_time.value(), 2) << " s wall time\n";
 }
 
 void write_summary_json(const RunResult& r, std::ostream& out) {

@@ -42,6 +42,12 @@ struct LayerTimes {
   double forward_flops = 0, backward_flops = 0;  // executed, recomputation included
 };
 
+// Adds the kernels' time and their busy time (time x utilization) to a pass's totals.
+void add_kernels(const compute::KernelModel& km, const std::vector<Kernel>& kernels, Seconds& time, Seconds& busy) {
+  time += km.total(kernels);
+  busy += km.busy(kernels);
+}
+
 double flops_of(const std::vector<Kernel>& kernels) {
   double sum = 0;
   for (const auto& k : kernels) sum += k.flops.value();
@@ -174,17 +180,13 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         chunk_parameters += (m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer) / p.tensor;
       }
       if (virtual_stage == 0) {
-        c.forward += km.total(embedding_kernels(m, p, false));
-        c.backward += km.total(embedding_kernels(m, p, true));
-        forward_busy += km.busy(embedding_kernels(m, p, false));
-        backward_busy += km.busy(embedding_kernels(m, p, true));
+        add_kernels(km, embedding_kernels(m, p, false), c.forward, forward_busy);
+        add_kernels(km, embedding_kernels(m, p, true), c.backward, backward_busy);
         chunk_parameters += params.embedding / p.tensor;
       }
       if (virtual_stage == chunks_total - 1) {
-        c.forward += km.total(lm_head_forward_kernels(m, p));
-        c.backward += km.total(lm_head_backward_kernels(m, p));
-        forward_busy += km.busy(lm_head_forward_kernels(m, p));
-        backward_busy += km.busy(lm_head_backward_kernels(m, p));
+        add_kernels(km, lm_head_forward_kernels(m, p), c.forward, forward_busy);
+        add_kernels(km, lm_head_backward_kernels(m, p), c.backward, backward_busy);
         if (!m.tied_embeddings || chunks_total > 1) chunk_parameters += double(m.vocab) * m.hidden / p.tensor;
       }
       // Pipeline messages: Megatron's scatter/gather optimisation sends 1/t of the activation
@@ -197,8 +199,9 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       stage_parameters += chunk_parameters;
     }
     const double sharded = p.zero_stage >= 1 ? stage_parameters / p.data : stage_parameters;
-    job.optimizer[stage] = km.total(optimizer_kernels(sharded, state));
-    job.optimizer_utilization = km.busy(optimizer_kernels(sharded, state)) / job.optimizer[stage];
+    Seconds optimizer_busy(0);
+    add_kernels(km, optimizer_kernels(sharded, state), job.optimizer[stage], optimizer_busy);
+    job.optimizer_utilization = optimizer_busy / job.optimizer[stage];
   }
   return job;
 }

@@ -45,7 +45,7 @@ static void fill_trace(const scenario::Scenario& s, const topology::Topology& t,
         activity += range > 0 ? (w - idle) / range : 0;
       }
       const double busy = count ? std::clamp(activity / count, 0.0, 1.0) : 0;
-      watts += (node.host_idle_power + (node.host_power - node.host_idle_power) * busy).value();
+      watts += power::host_power(node, busy).value();
       out.node_watts[i * out.nodes + n] = float(watts);
     }
 }

@@ -219,6 +219,12 @@ Money Money::operator+(const Money& o) const {
   return Money{amount + o.amount, currency.empty() ? o.currency : currency};
 }
 
+std::string format_fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
 std::string format_bytes(Bytes b) {
   static const char* const u[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   static const double f[] = {1, kilo, mega, giga, tera, peta};

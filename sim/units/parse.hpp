@@ -39,6 +39,7 @@ std::string format_bandwidth(Bandwidth bw);   // "300 GB/s"
 std::string format_seconds(Seconds t);        // "12.3 us", "4.56 s", "34.2 days"
 std::string format_flop_rate(FlopRate r);     // "312 TFLOP/s"
 std::string format_watts(Watts p);            // "700 W", "6.5 MW"
-std::string format_joules(Joules e);          // "1287 MWh" (energy is quoted in Wh multiples)
+std::string format_joules(Joules e);
+std::string format_fixed(double value, int decimals);  // "12.35": plain numbers in tables          // "1287 MWh" (energy is quoted in Wh multiples)
 
 }  // namespace trainsim::units
