@@ -162,10 +162,20 @@ std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelP
   return {memory(backward ? "embedding backward" : "embedding", bytes)};
 }
 
-std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state) {
+std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state, bool loss_scaling) {
+  const double gradients = parameters * state.gradients;
+  std::vector<Kernel> out;
+  // fp16's dynamic loss scaling divides every gradient by the scale and checks it for inf/NaN:
+  // read and write the gradients.
+  if (loss_scaling) out.push_back(memory("unscale and check gradients", 2 * gradients));
+  // Gradient clipping (GPT-3 and Megatron-LM clip at norm 1.0) needs the global L2 norm: a read
+  // of every gradient. The rescale itself only runs when the norm exceeds the bound: not counted.
+  out.push_back(memory("gradient norm", gradients));
   // Adam reads gradient, master weight and both moments, writes master weight, moments and the
   // 16-bit weight: optimizer bytes twice, gradient and weight once.
-  return {memory("Adam step", parameters * (2 * state.optimizer + state.gradients + state.weights))};
+  out.push_back(memory("Adam step", parameters * (2 * state.optimizer + state.gradients + state.weights)));
+  out.push_back(memory("zero gradient buffer", gradients));
+  return out;
 }
 
 }  // namespace trainsim::workload

@@ -43,8 +43,11 @@ std::vector<Kernel> lm_head_forward_kernels(const TransformerModel& m, const Par
 std::vector<Kernel> lm_head_backward_kernels(const TransformerModel& m, const ParallelPlan& p);
 // The embedding look-up (first stage), forward and backward: memory-bound gathers/scatters.
 std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelPlan& p, bool backward);
-// The optimizer step over `parameters` parameters held by this GPU (Adam: read and write weights,
-// master weights, both moments and the gradient).
-std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state);
+// The optimizer step over `parameters` parameters held by this GPU, as Megatron-LM's mixed-
+// precision optimizer runs it: unscale and check the gradients for inf/NaN (fp16 loss scaling
+// only), their global norm for clipping, Adam (read and write master weights and both moments,
+// read the gradient, write the 16-bit weight), and zeroing the gradient buffer for the next
+// iteration.
+std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state, bool loss_scaling);
 
 }  // namespace trainsim::workload
