@@ -20,8 +20,9 @@ struct KernelTime {
   units::Seconds time{0};
   bool memory_bound = false;
   double efficiency = 0;  // achieved fraction of peak FLOP/s (GEMM) or of HBM bandwidth (memory)
-  // How busy the GPU is: the achieved fraction of the resource that bounds the kernel (FLOP/s for
-  // a compute-bound GEMM, HBM bandwidth otherwise). Drives its power (docs/energy-model.md).
+  // How busy the GPU is, the share of its dynamic power range it draws (docs/energy-model.md): a
+  // compute-bound GEMM, its FLOP/s over the sustained large-GEMM rate (peak x gemm_efficiency),
+  // at which the GPU sits at its power limit; otherwise the achieved fraction of HBM bandwidth.
   double utilization = 0;
 };
 

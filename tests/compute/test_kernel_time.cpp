@@ -35,6 +35,19 @@ TEST_CASE("a large GEMM runs at the GPU's measured large-GEMM efficiency") {
   CHECK(!t.memory_bound);
 }
 
+TEST_CASE("a GEMM at the sustained large-GEMM rate draws the GPU's full dynamic power; a quantized one less") {
+  // The sustained rate is power-limited (He 2024: an A100 throttles at 400 W on random data,
+  // 257 of 312 TFLOP/s): a large GEMM's utilization is its rate over peak x gemm_efficiency.
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  auto big = model.time(gemm(16384, 16384, 16384));  // 16384 tiles over 108 SMs: 151.7 -> 152 waves
+  CHECK(big.utilization == rel(big.efficiency / 0.822, 1e-9));
+  CHECK(big.utilization > 0.99);
+  CHECK(big.utilization <= 1.0);
+  // 196 tiles in 2 waves: 91% of the sustained rate, 91% of the dynamic power (the launch aside).
+  auto waves = model.time(gemm(1792, 1792, 16384));
+  CHECK(waves.utilization == rel(196.0 / 216.0).epsilon(0.01));
+}
+
 TEST_CASE("wave quantization: 196 tiles on 108 SMs run in 2 waves, 91% efficient") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   CHECK(model.quantization_efficiency(1792, 1792, 1) == rel(196.0 / 216.0));
