@@ -2,9 +2,10 @@
 // ../shared/validation/published-runs.md). Each scenario is simulated in its own child process
 // (SimGrid allows one engine per process); the table of published figure, prediction and error
 // is printed together with whether the project's targets are met: throughput and time, every
-// case within 15% and median within 7%; energy, every case within 20%. The assertions hold what
-// the model reaches today (docs/validation.md): the median target, every throughput/time case
-// within 20% and every energy case within 40%, so that a change that makes predictions worse fails.
+// case within 15% and median within 7%; energy, every case within 20%. The assertions enforce the
+// throughput and time targets; energy figures are held to 40%, the envelope reached today
+// (docs/validation.md explains the GPT-3 estimate the model stays below), so that a change that
+// makes them worse fails.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -102,7 +103,7 @@ TEST_CASE("published training runs stay within the documented error envelope") {
   for (const auto& c : cases) {
     CAPTURE(c.name);
     CAPTURE(c.metric);
-    CHECK(std::fabs(c.error()) <= (is_energy(c) ? 0.40 : 0.20));
+    CHECK(std::fabs(c.error()) <= (is_energy(c) ? 0.40 : 0.15));
   }
   CHECK(median <= 0.07);
 }
