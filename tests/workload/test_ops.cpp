@@ -13,11 +13,20 @@ using trainsim::test::gpt3_175b;
 using trainsim::test::rel;
 
 namespace {
-double gemm_flops(const std::vector<Kernel>& ks) {
+// Sum of `value(k)` over the kernels that `keep` accepts.
+template <class Value, class Keep>
+double sum_over(const std::vector<Kernel>& ks, Value value, Keep keep) {
   double sum = 0;
-  for (const auto& k : ks) sum += k.flops.value();
+  for (const auto& k : ks)
+    if (keep(k)) sum += value(k);
   return sum;
 }
+auto every = [](const Kernel&) { return true; };
+auto flops = [](const Kernel& k) { return k.flops.value(); };
+auto bytes = [](const Kernel& k) { return k.bytes.value(); };
+
+double gemm_flops(const std::vector<Kernel>& ks) { return sum_over(ks, flops, every); }
+double bytes_of(const std::vector<Kernel>& ks) { return sum_over(ks, bytes, every); }
 }  // namespace
 
 TEST_CASE("forward GEMMs of all tensor-parallel ranks add up to the layer's model FLOP") {
@@ -54,14 +63,6 @@ TEST_CASE("the LM head's forward is 2 x tokens x h x V / t") {
   CHECK(gemm_flops(lm_head_forward_kernels(m, p)) == rel(2.0 * 2048 * 4096 * 51200 / 2));
 }
 
-namespace {
-double bytes_of(const std::vector<Kernel>& ks) {
-  double sum = 0;
-  for (const auto& k : ks) sum += k.bytes.value();
-  return sum;
-}
-}  // namespace
-
 TEST_CASE("Megatron's fp32 cross entropy moves 38 bytes per logit forward and 14 backward") {
   // Per logit: to fp32 6, max 4, subtract 8, exp 8, sum 4, normalise 8; backward 8 + 6
   // (megatron/core/tensor_parallel/cross_entropy.py). Tokens 2048 x vocabulary 51200 / tensor 2.
@@ -69,14 +70,11 @@ TEST_CASE("Megatron's fp32 cross entropy moves 38 bytes per logit forward and 14
   ParallelPlan p;
   p.tensor = 2;
   const double logits = 2048.0 * 51200 / 2;
-  auto memory_bytes = [](const std::vector<Kernel>& ks, const std::string& skip) {
-    double sum = 0;
-    for (const auto& k : ks)
-      if (k.kind == Kernel::Kind::memory && k.name.find(skip) == std::string::npos) sum += k.bytes.value();
-    return sum;
+  auto cross_entropy = [](const Kernel& k) {
+    return k.kind == Kernel::Kind::memory && k.name.find("final norm") == std::string::npos;
   };
-  CHECK(memory_bytes(lm_head_forward_kernels(m, p), "final norm") == rel(38 * logits));
-  CHECK(memory_bytes(lm_head_backward_kernels(m, p), "final norm") == rel(14 * logits));
+  CHECK(sum_over(lm_head_forward_kernels(m, p), bytes, cross_entropy) == rel(38 * logits));
+  CHECK(sum_over(lm_head_backward_kernels(m, p), bytes, cross_entropy) == rel(14 * logits));
 }
 
 TEST_CASE("the optimizer step moves 38 bytes per parameter in bf16 and 46 with fp16 loss scaling") {
