@@ -98,15 +98,16 @@ Seconds all_to_all_time(const topology::Topology& t, int first_gpu, int stride, 
 }
 
 namespace {
+// Column-parallel linears per layer (QKV, MLP up): with sequence parallelism each one's backward
+// gathers its sequence-sharded input once more for the weight gradient, because only the shard is
+// stored (Korthikanti et al. 2022, section 4.2.2).
+constexpr double kColumnParallelLinears = 2.0;
+
 // Tensor-parallel all-reduce of one activation (b s h, 16-bit): Megatron runs 2 per layer in the
 // forward, 2 in the backward and 2 more in a fully recomputed forward; with sequence parallelism
-// each becomes an all-gather plus a reduce-scatter, the same ring volume, and the backward of
-// each column-parallel linear (QKV, MLP up) gathers its sequence-sharded input once more for the
-// weight gradient, because only the shard is stored (Korthikanti et al. 2022, section 4.2.2). Expert parallelism: a
+// each becomes an all-gather plus a reduce-scatter, the same ring volume. Expert parallelism: a
 // dispatch and a combine all-to-all per MoE layer and pass, among the expert-parallel ranks
 // (consecutive data replicas, one tensor group apart).
-constexpr double kColumnParallelLinears = 2.0;  // QKV and MLP up, per layer
-
 struct CommTimes {
   Seconds tp_all_reduce{0}, ep_all_to_all{0};
 };
