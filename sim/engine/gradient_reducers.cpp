@@ -11,9 +11,9 @@ using collectives::Operation;
 
 namespace {
 
-units::Bytes chunk_sum(const std::vector<StageCosts>& chunks) {
+units::Bytes chunk_sum(const std::vector<StageCosts>& chunks, units::Bytes StageCosts::*bytes) {
   units::Bytes sum(0);
-  for (const auto& c : chunks) sum += c.gradient_bytes;
+  for (const auto& c : chunks) sum += c.*bytes;
   return sum;
 }
 
@@ -28,9 +28,10 @@ std::unique_ptr<collectives::Schedule> schedule(Operation op, units::Bytes size,
 
 // The collectives one group runs per iteration (the same for every group of a stage).
 int collectives_per_iteration(const TrainingJob& job, int stage) {
-  int n = job.reduction == GradientReduction::reduce_scatter_all_gather ? 1 : 0;  // the all-gather
-  if (!job.overlap_reduction) return n + 1;
-  for (const auto& c : job.costs[stage]) n += c.gradient_buckets;
+  int buckets = 0;
+  for (const auto& c : job.costs[stage]) buckets += c.gradient_buckets;
+  int n = job.overlap_reduction ? buckets : 1;
+  if (job.reduction == GradientReduction::reduce_scatter_all_gather) n += job.overlap_parameter_gather ? buckets : 1;
   return n;
 }
 
@@ -65,12 +66,20 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
           if (g.bucket.back()) flows_per_iteration_ += g.bucket.back()->flow_count() * c.gradient_buckets;
         }
       } else {
-        g.whole = schedule(reduce, chunk_sum(costs), group, tuning);
+        g.whole = schedule(reduce, chunk_sum(costs, &StageCosts::gradient_bytes), group, tuning);
         if (g.whole) flows_per_iteration_ += g.whole->flow_count();
       }
-      // ZeRO >= 1 gathers the updated parameters: the same bytes as the gradients it scattered
-      // (16-bit parameters and gradients; see docs/simulation.md).
-      if (zero) g.gather = schedule(Operation::all_gather, chunk_sum(costs), group, tuning);
+      // ZeRO >= 1 gathers the updated (16-bit) parameters: all at once after the optimizer, or
+      // layer by layer ahead of the next forward (docs/simulation.md).
+      if (zero && job.overlap_parameter_gather) {
+        for (const auto& c : costs) {
+          g.gather_bucket.push_back(
+              schedule(Operation::all_gather, c.parameter_bytes / c.gradient_buckets, group, tuning));
+          if (g.gather_bucket.back()) flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets;
+        }
+      } else if (zero) {
+        g.gather = schedule(Operation::all_gather, chunk_sum(costs, &StageCosts::parameter_bytes), group, tuning);
+      }
       if (g.gather) flows_per_iteration_ += g.gather->flow_count();
       for (int d = 0; d < job.data; ++d) reducers_[g.devices[d]] = {d, &g.devices, {}, nullptr};
     }

@@ -24,8 +24,22 @@ StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
   else for (int r = 0; r < job_.tensor; ++r) reduce_ranks_.push_back(r);
   const auto& passes = world.passes[s];
   last_backward_.assign(job_.chunks, 0);
-  for (std::size_t i = 0; i < passes.size(); ++i)
+  first_forward_.assign(job_.chunks, passes.size());
+  for (std::size_t i = 0; i < passes.size(); ++i) {
     if (!passes[i].forward) last_backward_[passes[i].chunk] = i;
+    else if (first_forward_[passes[i].chunk] == passes.size()) first_forward_[passes[i].chunk] = i;
+  }
+  if (gathers_ahead()) {
+    // One completion per bucket (each owns its semaphore, so they are built one by one).
+    gathered_.resize(job_.chunks);
+    for (int c = 0; c < job_.chunks; ++c)
+      for (int b = 0; b < job_.costs[s][c].gradient_buckets; ++b) gathered_[c].emplace_back();
+  }
+}
+
+bool StageActor::gathers_ahead() const {
+  return world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather &&
+         job_.overlap_parameter_gather;
 }
 
 int StageActor::gpu_of(int virtual_stage) const { return job_.gpu(d_, virtual_stage % job_.pipeline, t_); }
@@ -37,6 +51,10 @@ void StageActor::operator()() {
   for (int it = 0; it < job_.iterations; ++it) {
     tally_ = {};
     iteration_ = it;
+    // The parameters the last optimizer step updated, gathered layer by layer in the order the
+    // forward passes need them (NCCL runs them in order on the data-parallel stream).
+    if (gathers_ahead())
+      for (int c = 0; c < job_.chunks; ++c) start_reductions(Reduction::gather_bucket, c, done_);
     for (std::size_t i = 0; i < passes.size(); ++i) {
       run_pass(i, passes[i]);
       if (leader_ && world_.progress) world_.progress((double(it) * passes.size() + i + 1) / total_passes);
@@ -69,7 +87,8 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
     tally_.pipeline_wait += now() - t0;
     if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
-  compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
+  if (gathers_ahead() && index == first_forward_[pass.chunk]) forward_after_gathers(pass);
+  else compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
   if (vs < last && gpu_of(vs + 1) != gpu_) {
     world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
     record(EventKind::pp_send, now(), now(), 0, c.activation_bytes.value(), &pass);
@@ -92,7 +111,7 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     for (int b = 0; b < buckets; ++b) {
       compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization, &pass,
               c.backward_flops.value() / buckets);
-      start_reductions(Reduction::bucket, pass.chunk);
+      start_reductions(Reduction::bucket, pass.chunk, done_);
     }
   } else {
     compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization, &pass, c.backward_flops.value());
@@ -102,6 +121,23 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     const StageCosts& prev = job_.costs[(vs - 1) % job_.pipeline][(vs - 1) / job_.pipeline];
     world_.flows.send(gpu_, gpu_of(vs - 1), {true, vs - 1, pass.micro_batch}, whole_bytes(prev.activation_bytes));
     record(EventKind::pp_send, now(), now(), 0, prev.activation_bytes.value(), &pass);
+  }
+}
+
+void StageActor::forward_after_gathers(const workload::PipelinePass& pass) {
+  // The chunk's first forward after the optimizer step: layer (bucket) b starts when its
+  // parameters have arrived; waiting for them counts as exposed data-parallel time.
+  const StageCosts& c = job_.costs[s_][pass.chunk];
+  const int buckets = c.gradient_buckets;
+  for (int b = 0; b < buckets; ++b) {
+    const double t0 = now();
+    GradientReducers::wait(gathered_[pass.chunk][b]);
+    if (now() > t0) {
+      tally_.dp_exposed += now() - t0;
+      record(EventKind::dp_gather, t0, now(), 0, 0, &pass);
+    }
+    compute(c.forward.value() / buckets, c.forward_tp_comm.value() / buckets, c.forward_utilization, &pass,
+            c.forward_flops.value() / buckets);
   }
 }
 
@@ -145,7 +181,7 @@ void StageActor::finish_iteration() {
   // The last pass of a stage is always a backward: the reduction's exposed part starts now.
   double t0 = now();
   if (world_.reducers) {
-    if (!job_.overlap_reduction) start_reductions(Reduction::whole);
+    if (!job_.overlap_reduction) start_reductions(Reduction::whole, 0, done_);
     GradientReducers::wait(done_);
     if (now() > t0) record(EventKind::dp_reduce, t0, now());
   }
@@ -154,9 +190,9 @@ void StageActor::finish_iteration() {
   if (job_.optimizer[s_].value() > 0) busy(job_.optimizer[s_].value(), job_.optimizer_utilization);
   tally_.optimizer += now() - t0;
   if (now() > t0) record(EventKind::optimizer, t0, now());
-  if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather) {
+  if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather && !gathers_ahead()) {
     t0 = now();
-    start_reductions(Reduction::gather);
+    start_reductions(Reduction::gather, 0, done_);
     GradientReducers::wait(done_);
     tally_.dp_exposed += now() - t0;
     if (now() > t0) record(EventKind::dp_gather, t0, now());
@@ -188,13 +224,18 @@ void StageActor::meter_energy(int iteration) {
   (iteration == job_.iterations - 1 ? world_.energy_end : world_.energy_start) = joules;
 }
 
-void StageActor::start_reductions(Reduction which, int chunk) {
+void StageActor::start_reductions(Reduction which, int chunk, Completion& done) {
   for (int t : reduce_ranks_) {
     const GroupCollectives& g = world_.reducers->group(s_, t);
+    if (which == Reduction::gather_bucket) {  // one gather per bucket, each with its own completion
+      if (const auto* schedule = g.gather_bucket[chunk].get())
+        for (auto& bucket : gathered_[chunk]) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, bucket);
+      continue;
+    }
     const collectives::Schedule* schedule = which == Reduction::bucket  ? g.bucket[chunk].get()
                                             : which == Reduction::whole ? g.whole.get()
                                                                         : g.gather.get();
-    if (schedule) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, done_);
+    if (schedule) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, done);
   }
 }
 

@@ -69,10 +69,14 @@ private:
   void record(EventKind kind, double start, double end, double flops = 0, double bytes = 0,
               const workload::PipelinePass* pass = nullptr);
   void busy(double seconds, double load);
+  void forward_after_gathers(const workload::PipelinePass& pass);
   void finish_iteration();
   void meter_energy(int iteration);
-  enum class Reduction { bucket, whole, gather };
-  void start_reductions(Reduction which, int chunk = 0);
+  bool gathers_ahead() const;  // ZeRO parameters gathered at the next forward (overlapped)
+  enum class Reduction { bucket, whole, gather, gather_bucket };
+  // Queues the collectives of `which` (of `chunk`) for every tensor rank this actor stands for,
+  // counted in `done`.
+  void start_reductions(Reduction which, int chunk, Completion& done);
 
   TrainingWorld& world_;
   const TrainingJob& job_;
@@ -80,8 +84,10 @@ private:
   bool leader_;
   std::vector<int> reduce_ranks_;       // tensor ranks whose reductions this actor starts
   std::vector<std::size_t> last_backward_;  // [chunk]: index of the chunk's last backward pass
+  std::vector<std::size_t> first_forward_;  // [chunk]: index of the chunk's first forward pass
   double speed_ = 0;                    // FLOP/s of this GPU (busy() sizes its execs with it)
   Completion done_;
+  std::vector<std::vector<Completion>> gathered_;  // [chunk][bucket]: overlapped parameter gathers
   Tally tally_;
   int iteration_ = 0;
 };

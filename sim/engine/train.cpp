@@ -47,7 +47,7 @@ void check_costs(const TrainingJob& job, std::vector<std::string>& problems) {
         problems.push_back(at + "pass times must be finite and >= 0");
       else if (k.forward_tp_comm > k.forward || k.backward_tp_comm > k.backward)
         problems.push_back(at + "tensor-parallel communication cannot exceed its pass");
-      if (bad_bytes(k.activation_bytes) || bad_bytes(k.gradient_bytes))
+      if (bad_bytes(k.activation_bytes) || bad_bytes(k.gradient_bytes) || bad_bytes(k.parameter_bytes))
         problems.push_back(at + "byte counts must be finite and >= 0");
       if (k.gradient_buckets < 1) problems.push_back(at + "gradient_buckets must be >= 1");
       if (bad_utilization(k.forward_utilization) || bad_utilization(k.backward_utilization))

@@ -30,8 +30,11 @@ struct StageCosts {
   units::Seconds backward_tp_comm{0};
   units::Bytes activation_bytes{0};   // pipeline message per GPU (one tensor rank) to the next chunk
   units::Bytes gradient_bytes{0};     // gradients per GPU reduced over data parallelism, per chunk
+  units::Bytes parameter_bytes{0};    // ZeRO >= 1: parameters per GPU all-gathered after the
+                                      // optimizer step, per chunk (16-bit weights)
   int gradient_buckets = 1;           // the chunk's gradients are ready in this many equal buckets
-                                      // during its last backward pass (layers), for overlap
+                                      // during its last backward pass (layers), for overlap; its
+                                      // parameters are gathered in as many (overlap_parameter_gather)
   // How busy the GPU is during the compute part of a pass (0..1), for its power:
   // P = idle + (max - idle) x utilization (docs/energy-model.md). The TP-communication part of a
   // pass, pipeline waits and reductions draw idle power.
@@ -56,6 +59,11 @@ struct TrainingJob {
   double optimizer_utilization = 1.0;     // as StageCosts::forward_utilization
   GradientReduction reduction = GradientReduction::all_reduce;
   bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
+  // ZeRO >= 1: gather the updated parameters layer by layer at the start of the next iteration,
+  // each layer's first forward waiting only for its own bucket (Megatron-LM's
+  // --overlap-param-gather, PyTorch FSDP's forward prefetch), instead of all of them after the
+  // optimizer step.
+  bool overlap_parameter_gather = false;
   int iterations = 2;              // simulated iterations (the last one is reported)
   bool record_events = false;      // fill TrainingReport::events (docs/trace-format.md)
   double sample_interval_s = 0;    // > 0: sample GPU power and link utilisation this often

@@ -44,7 +44,7 @@ TransformerModel read_model(Reader& r, const std::string& name) {
   m.ffn_hidden = i("ffn_hidden", Need::required, 1 << 24);
   m.vocab = i("vocab", Need::required, 1 << 24);
   m.sequence = i("sequence", Need::required, 1 << 24);
-  m.activation = pick<Activation>(r, "activation", {{"gelu", Activation::gelu}, {"swiglu", Activation::swiglu}}).value_or(Activation::gelu);
+  m.activation = pick<Activation>(r, "activation", {{"gelu", Activation::gelu}, {"relu", Activation::relu}, {"swiglu", Activation::swiglu}}).value_or(Activation::gelu);
   m.norm = pick<Norm>(r, "norm", {{"layernorm", Norm::layernorm}, {"rmsnorm", Norm::rmsnorm}}).value_or(Norm::layernorm);
   m.position = pick<PositionEmbedding>(r, "position", {{"learned", PositionEmbedding::learned}, {"rotary", PositionEmbedding::rotary}})
                    .value_or(PositionEmbedding::learned);
@@ -88,6 +88,7 @@ ParallelPlan read_plan(Reader& r) {
   p.precision = pick<TrainingPrecision>(r, "precision", {{"bf16", TrainingPrecision::bf16}, {"fp16", TrainingPrecision::fp16}, {"fp8", TrainingPrecision::fp8}})
                     .value_or(TrainingPrecision::bf16);
   p.overlap_gradient_reduction = r.boolean("overlap_gradient_reduction", Need::optional).value_or(true);
+  p.overlap_parameter_gather = r.boolean("overlap_parameter_gather", Need::optional).value_or(false);
   r.reject_unknown_keys();
   return p;
 }
@@ -98,6 +99,7 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
   if (!r) return o;
   o.flash_attention = r->boolean("flash_attention", Need::optional).value_or(false);
   o.dropout = r->boolean("dropout", Need::optional).value_or(true);
+  o.distribute_saved_activations = r->boolean("distribute_saved_activations", Need::optional).value_or(false);
   o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
   if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
   r->reject_unknown_keys();
@@ -108,6 +110,10 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
 void check_feasibility(Scenario& s, Reader& root) {
   for (const auto& problem : plan_problems(s.model, s.plan, s.platform.gpu_count()))
     root.error(root.key_location("parallel"), "infeasible plan: " + problem);
+  if (s.memory.distribute_saved_activations && s.plan.recompute != Recomputation::full)
+    root.error(root.key_location("implementation"),
+               "distribute_saved_activations splits the layer inputs that full recomputation saves "
+               "(expected parallel.recompute: full, or distribute_saved_activations: false)");
   if (!root.diagnostics().ok()) return;
   s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.memory);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)
@@ -193,6 +199,11 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
                            "tokens_per_s", "energy_mwh", "carbon_t", "peak_node_power_kw"})
                      .value_or("");
       f.value = r.number("published", Need::required, 0, 1e30).value_or(0);
+      f.bound = r.number("bound", Need::optional, 0, 10);
+      f.bound_reason = r.string("bound_reason", Need::optional).value_or("");
+      if (f.bound.has_value() != !f.bound_reason.empty())
+        d.error(r.location(), "a validation 'bound' and its 'bound_reason' go together (expected both: the "
+                              "bound on |error| as a fraction and why this figure is not held to the target)");
       r.reject_unknown_keys();
       s.published.push_back(f);
     }

@@ -133,6 +133,9 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   // of a 22B layer's forward and only 0.1 ms of its backward, i.e. the smaller backward norms and
   // dropouts are paid back in communication (docs/compute-model.md).
   if (s.plan.sequence_parallel) r.backward_comm += c.tp_all_reduce * 0.5 * kColumnParallelLinears;
+  // Distributed saved activations: the layer input is all-gathered from the tensor ranks before it
+  // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
+  else if (full && s.memory.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
   r.forward = lt.forward + r.forward_comm;
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;
@@ -160,6 +163,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
   job.reduction = p.zero_stage >= 1 ? engine::GradientReduction::reduce_scatter_all_gather
                                     : engine::GradientReduction::all_reduce;
   job.overlap_reduction = p.overlap_gradient_reduction;
+  job.overlap_parameter_gather = p.overlap_parameter_gather;
 
   const CommTimes comm = comm_times(s, t);
   const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
@@ -204,6 +208,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       // from each tensor rank (Narayanan et al. 2021, section 4.1).
       c.activation_bytes = activation / double(p.tensor);
       c.gradient_bytes = Bytes(chunk_parameters * state.gradients);
+      c.parameter_bytes = Bytes(chunk_parameters * state.weights);
       c.gradient_buckets = std::max(1, layers_per_chunk);
       c.forward_utilization = forward_busy / (c.forward - c.forward_tp_comm);
       c.backward_utilization = backward_busy / (c.backward - c.backward_tp_comm);

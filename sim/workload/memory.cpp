@@ -32,9 +32,10 @@ std::string part(const char* name, units::Bytes b) { return std::string(name) + 
 
 units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
   if (p.recompute == Recomputation::full) {
-    // Only each layer's input is kept (2sbh), sharded along the sequence with SP.
+    // Only each layer's input is kept (2sbh), sharded along the sequence with SP, or split over
+    // the tensor ranks when the saved activations are distributed.
     double input = 2.0 * m.sequence * p.micro_batch * m.hidden;
-    return units::Bytes(p.sequence_parallel ? input / p.tensor : input);
+    return units::Bytes(p.sequence_parallel || o.distribute_saved_activations ? input / p.tensor : input);
   }
   return attention_and_mlp_bytes(m, p, o);
 }

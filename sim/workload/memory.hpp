@@ -26,6 +26,10 @@ struct MemoryOptions {
   StateBytes state;
   bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
   bool dropout = true;           // GPT-3/Megatron train with dropout masks; LLaMA does not
+  // Full recomputation: each tensor rank keeps 1/t of every layer's saved input and all-gathers
+  // it before recomputing (Megatron-LM's --distribute-saved-activations, formerly
+  // --distribute-checkpointed-activations; OPT's metaseq uses it).
+  bool distribute_saved_activations = false;
   units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
 };
 

@@ -12,7 +12,7 @@
 
 namespace trainsim::workload {
 
-enum class Activation { gelu, swiglu };         // GeLU MLP: 2 matrices; SwiGLU: 3 (LLaMA)
+enum class Activation { gelu, relu, swiglu };   // GeLU/ReLU MLP: 2 matrices (ReLU: OPT); SwiGLU: 3 (LLaMA)
 enum class Norm { layernorm, rmsnorm };
 enum class PositionEmbedding { learned, rotary };
 

@@ -91,7 +91,10 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, int la
   }
   const double inner = d.f / d.t;
   out.push_back(gemm(swiglu ? "MLP gate and up" : "MLP up", tokens, (swiglu ? 2 : 1) * inner, d.h, batch));
-  out.push_back(memory(swiglu ? "SwiGLU" : "bias-GeLU", batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
+  // Element-wise and memory-bound: GeLU and ReLU move the same bytes (read the up-projection,
+  // write the activation); SwiGLU reads two inputs.
+  const char* name = swiglu ? "SwiGLU" : m.activation == Activation::relu ? "bias-ReLU" : "bias-GeLU";
+  out.push_back(memory(name, batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
   out.push_back(gemm("MLP down", tokens, d.h, inner, batch));
 }
 }  // namespace

@@ -32,6 +32,9 @@ struct ParallelPlan {
   Recomputation recompute = Recomputation::none;
   TrainingPrecision precision = TrainingPrecision::bf16;
   bool overlap_gradient_reduction = true;  // DP reduce-scatter/all-reduce overlapped with backward
+  // ZeRO >= 1: the updated parameters are all-gathered layer by layer ahead of the next forward
+  // (Megatron-LM --overlap-param-gather, FSDP prefetch) instead of after the optimizer step.
+  bool overlap_parameter_gather = false;
 
   int gpus() const { return data * tensor * pipeline; }
   // Micro-batches each pipeline processes per iteration (gradient accumulation steps).

@@ -170,12 +170,60 @@ TEST_CASE("ZeRO's reduce-scatter before and all-gather after the optimizer each 
   const int n = 8, m = 4;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
   engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S), opt);
+  job.costs[0][0].parameter_bytes = units::Bytes(S);
   job.reduction = GradientReduction::reduce_scatter_all_gather;
   const auto r = engine::simulate_training(net_only(), job);
   const double half = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;  // 35.02 ms each
   // dp_exposed = reduce-scatter + all-gather = 2 x half; within 1%
   CHECK(r.last.dp_exposed.value() == test::rel(2 * half, 0.01));
   CHECK(r.last.iteration.value() == test::rel(m * (f + b) + 2 * half + opt, 1e-3));
+}
+
+TEST_CASE("ZeRO's all-gather of half as many parameter bytes as fp32 gradient bytes takes half the reduce-scatter's time") {
+  const int n = 8, m = 4;
+  const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
+  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S), opt);
+  job.costs[0][0].parameter_bytes = units::Bytes(S / 2);  // 16-bit weights, fp32 gradients
+  job.reduction = GradientReduction::reduce_scatter_all_gather;
+  const auto r = engine::simulate_training(net_only(), job);
+  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
+  const double gather = (n - 1.0) / n * S / 2 / kNetB + (n - 1.0) * kNetAlpha;
+  // dp_exposed = reduce-scatter of S + all-gather of S/2; within 1%
+  CHECK(r.last.dp_exposed.value() == test::rel(scatter + gather, 0.01));
+}
+
+TEST_CASE("an overlapped parameter gather exposes only the first layer's bucket when layers compute longer than they gather") {
+  const int n = 8, m = 4, layers = 10;
+  const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
+  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
+  job.costs[0][0].parameter_bytes = units::Bytes(S);
+  job.reduction = GradientReduction::reduce_scatter_all_gather;
+  job.overlap_parameter_gather = true;
+  const auto r = engine::simulate_training(net_only(), job);
+  // Each layer's gather (S/10: (n-1)/n S/(10 B) + (n-1) alpha = 3.5 ms) is shorter than a layer's
+  // forward (f/10 = 10 ms), so the first forward waits for bucket 0 only; the reduce-scatter
+  // (not overlapped with backward here) stays exposed: dp_exposed = scatter + bucket; within 1%
+  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
+  const double bucket = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
+  CHECK(r.last.dp_exposed.value() == test::rel(scatter + bucket, 0.01));
+  CHECK(r.last.iteration.value() == test::rel(m * (f + b) + scatter + bucket + opt, 1e-3));
+  CHECK(sum_of_parts(r.last) == test::rel(r.last.iteration.value(), 1e-9));
+}
+
+TEST_CASE("an overlapped parameter gather slower than the forward exposes what the forward cannot hide") {
+  const int n = 8, m = 4, layers = 4;
+  const double f = 0.01, b = 0.02, opt = 0.05, S = 1e9;
+  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
+  job.costs[0][0].parameter_bytes = units::Bytes(S);
+  job.reduction = GradientReduction::reduce_scatter_all_gather;
+  job.overlap_parameter_gather = true;
+  const auto r = engine::simulate_training(net_only(), job);
+  // Buckets of S/4 take g = 8.75 ms + 3 alpha, a layer's forward f/4 = 2.5 ms: the gathers run
+  // back to back and the first forward ends one layer after the last gather, so the wait is
+  // 4 g - 3 f/4 (a pipeline of 4 gathers and 4 layers); within 1%
+  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
+  const double g = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
+  CHECK(r.last.dp_exposed.value() == test::rel(scatter + layers * g - (layers - 1) * f / layers, 0.01));
 }
 
 TEST_CASE("simulating every tensor rank's passes and flows gives the same iteration as tensor rank 0 alone") {

@@ -72,3 +72,16 @@ TEST_CASE("a plan that does not fit in HBM is rejected with the memory breakdown
   CHECK(e.find("optimizer") != std::string::npos);
   CHECK(e.find("more than the A100-SXM4-80GB's 80 GiB") != std::string::npos);
 }
+
+TEST_CASE("distributing the saved activations without full recomputation is rejected with the fix") {
+  std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
+                            {{"parallel.recompute", "selective"}, {"implementation.distribute_saved_activations", "true"}});
+  CHECK(e.find("distribute_saved_activations splits the layer inputs") != std::string::npos);
+  CHECK(e.find("expected parallel.recompute: full") != std::string::npos);
+}
+
+TEST_CASE("a validation bound wider than the target must say why") {
+  std::string e = errors_of(kData / "bound-without-reason.yaml");
+  CHECK(e.find("bound-without-reason.yaml:16:3: error: a validation 'bound' and its 'bound_reason' go together") !=
+        std::string::npos);
+}

@@ -19,11 +19,13 @@
 using namespace trainsim;
 
 namespace {
-training::LayerPassTimes layer_22b(const char* recompute, const char* sequence_parallel = "false") {
+training::LayerPassTimes layer_22b(const char* recompute, const char* sequence_parallel = "false",
+                                   const char* distribute_saved_activations = "false") {
   auto file = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios/validation/korthikanti-22b-full.yaml";
   // One layer, as the paper measures it (the whole 48-layer model does not fit without recomputation).
   auto s = scenario::load_scenario(file, {{"parallel.recompute", recompute},
                                           {"parallel.sequence_parallel", sequence_parallel},
+                                          {"implementation.distribute_saved_activations", distribute_saved_activations},
                                           {"model.layers", "1"}});
   topology::Topology t(s.platform);
   return training::layer_pass_times(s, t, 0);
@@ -59,6 +61,13 @@ TEST_CASE("sequence parallelism saves a 22B layer's forward time but not its bac
   CHECK(sp.forward.value() < 0.97 * none.forward.value());
   CHECK(std::abs(sp.backward.value() / none.backward.value() - 1.0) < 0.03);
   CHECK(std::abs(selective_sp.backward.value() / selective.backward.value() - 1.0) < 0.03);
+}
+
+TEST_CASE("distributed saved activations add one all-gather of the layer input (half a TP all-reduce) to the recomputing backward") {
+  auto full = layer_22b("full"), distributed = layer_22b("full", "false", "true");
+  const double all_reduce = full.forward_comm.value() / 2;  // the forward runs two
+  CHECK(distributed.backward_comm.value() - full.backward_comm.value() == trainsim::test::rel(0.5 * all_reduce, 1e-9));
+  CHECK(distributed.forward.value() == trainsim::test::rel(full.forward.value(), 1e-12));
 }
 
 TEST_CASE("memory of the 22B and 175B models matches Korthikanti et al.'s Figure 1 within 5%") {

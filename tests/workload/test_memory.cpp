@@ -49,6 +49,15 @@ TEST_CASE("full recomputation keeps only each layer's input, 2sbh") {
   CHECK(layer_activation_bytes(m, tp8(Recomputation::full, false), {}).value() == rel(2.0 * 2048 * 12288));
 }
 
+TEST_CASE("distributed saved activations keep 1/t of each layer's input, 2sbh/t (Megatron's --distribute-saved-activations)") {
+  auto m = gpt3_175b();
+  MemoryOptions distributed;
+  distributed.distribute_saved_activations = true;
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::full, false), distributed).value() == rel(2.0 * 2048 * 12288 / 8));
+  // With sequence parallelism the input is already sharded: no second division.
+  CHECK(layer_activation_bytes(m, tp8(Recomputation::full, true), distributed).value() == rel(2.0 * 2048 * 12288 / 8));
+}
+
 TEST_CASE("flash attention stores no s x s scores, like selective recomputation") {
   auto m = gpt3_175b();
   MemoryOptions flash;
@@ -113,4 +122,18 @@ TEST_CASE("plan problems name the reason: GPU count, heads, layers, batch") {
   }
   CHECK(layers);
   CHECK(batch);
+}
+
+TEST_CASE("an overlapped parameter gather without ZeRO is refused with the reason") {
+  auto m = gpt3_175b();
+  ParallelPlan p;
+  p.data = 8;
+  p.tensor = 8;
+  p.global_batch = 8;
+  p.overlap_parameter_gather = true;
+  auto problems = plan_problems(m, p, 64);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("overlap_parameter_gather needs ZeRO stage 1 or more") != std::string::npos);
+  p.zero_stage = 1;
+  CHECK(plan_problems(m, p, 64).empty());
 }

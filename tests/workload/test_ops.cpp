@@ -86,3 +86,18 @@ TEST_CASE("the optimizer step moves 38 bytes per parameter in bf16 and 46 with f
   CHECK(bytes_of(fp16) == rel(46e9));
   for (const auto& k : fp16) CHECK(k.kind == Kernel::Kind::memory);
 }
+
+TEST_CASE("a ReLU MLP (OPT) has the GeLU MLP's FLOP and bytes: both are element-wise on the same tensor") {
+  auto gelu = gpt(96, 12288, 96);
+  auto relu = gelu;
+  relu.activation = Activation::relu;
+  ParallelPlan p;
+  p.tensor = 8;
+  p.micro_batch = 8;
+  const auto a = layer_forward_kernels(gelu, p, {}, 0), b = layer_forward_kernels(relu, p, {}, 0);
+  CHECK(gemm_flops(b) == rel(gemm_flops(a)));
+  CHECK(bytes_of(b) == rel(bytes_of(a)));
+  bool named = false;
+  for (const auto& k : b) named |= k.name == "bias-ReLU";
+  CHECK(named);
+}
