@@ -2,16 +2,17 @@
 // ../shared/validation/published-runs.md). Each scenario is simulated in its own child process
 // (SimGrid allows one engine per process); the table of published figure, prediction and error
 // is printed together with whether the project's targets are met: throughput and time, every
-// case within 15% and median within 7%; energy, every case within 20%. The assertions enforce the
-// throughput and time targets; energy figures are held to 40%, the envelope reached today
-// (docs/validation.md explains the GPT-3 estimate the model stays below), so that a change that
-// makes them worse fails.
+// case within 15% and median within 7%; energy, every case within 20%. The assertions enforce
+// these targets except for the figures whose scenario declares a wider `bound` with its
+// `bound_reason` (known misses, listed in docs/validation.md), which are held to that bound so
+// that a change that makes them worse fails.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ namespace {
 struct Case {
   std::string name, source, metric;
   double published = 0, predicted = 0;
+  std::optional<double> bound;  // a documented known miss (the scenario says why)
   double error() const { return (predicted - published) / published; }
 };
 
@@ -69,7 +71,7 @@ TEST_CASE("published training runs stay within the documented error envelope") {
     auto predicted = predict_in_child(s);
     for (std::size_t i = 0; i < s.published.size(); ++i) {
       const auto& p = s.published[i];
-      Case c{s.name, p.source, p.metric, p.value, predicted[i]};
+      Case c{s.name, p.source, p.metric, p.value, predicted[i], p.bound};
       CAPTURE(c.name);
       REQUIRE(std::isfinite(c.predicted));
       cases.push_back(c);
@@ -103,7 +105,7 @@ TEST_CASE("published training runs stay within the documented error envelope") {
   for (const auto& c : cases) {
     CAPTURE(c.name);
     CAPTURE(c.metric);
-    CHECK(std::fabs(c.error()) <= (is_energy(c) ? 0.40 : 0.15));
+    CHECK(std::fabs(c.error()) <= c.bound.value_or(is_energy(c) ? 0.20 : 0.15));
   }
   CHECK(median <= 0.07);
 }
