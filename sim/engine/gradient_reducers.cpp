@@ -30,6 +30,9 @@ std::unique_ptr<collectives::Schedule> schedule(Operation op, units::Bytes size,
 int collectives_per_iteration(const TrainingJob& job, int stage) {
   int buckets = 0;
   for (const auto& c : job.costs[stage]) buckets += c.gradient_buckets;
+  // ZeRO 3: per micro-batch, a gather per bucket for the forward and one for the backward, and a
+  // reduce-scatter per bucket after the backward.
+  if (job.reduction == GradientReduction::sharded_parameters) return 3 * buckets * job.micro_batches;
   int n = job.overlap_reduction ? buckets : 1;
   if (job.reduction == GradientReduction::reduce_scatter_all_gather) n += job.overlap_parameter_gather ? buckets : 1;
   return n;
@@ -39,7 +42,11 @@ int collectives_per_iteration(const TrainingJob& job, int stage) {
 
 GradientReducers::GradientReducers(const topology::Topology& topology, const TrainingJob& job)
     : job_(job), mailboxes_(topology, actors_, "dp") {
-  const bool zero = job.reduction == GradientReduction::reduce_scatter_all_gather;
+  const bool sharded = job.reduction == GradientReduction::sharded_parameters;
+  const bool zero = job.reduction == GradientReduction::reduce_scatter_all_gather || sharded;
+  const bool bucketed = job.overlap_reduction || sharded;
+  const bool gather_buckets = (zero && job.overlap_parameter_gather) || sharded;
+  const int passes = sharded ? job.micro_batches : 1;  // reduce-scatters per bucket and iteration
   const Operation reduce = zero ? Operation::reduce_scatter : Operation::all_reduce;
   // Tuning::exact_flow_budget bounds the exact flows of one collective; here it bounds all the
   // reductions of one iteration together, which run at once and cost wall time together.
@@ -60,22 +67,24 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
         group.nodes.push_back(topology.node_of(g.devices.back()));
       }
       const auto& costs = job.costs[s];
-      if (job.overlap_reduction) {
+      if (bucketed) {
         for (const auto& c : costs) {
           g.bucket.push_back(schedule(reduce, c.gradient_bytes / c.gradient_buckets, group, tuning));
-          if (g.bucket.back()) flows_per_iteration_ += g.bucket.back()->flow_count() * c.gradient_buckets;
+          if (g.bucket.back()) flows_per_iteration_ += g.bucket.back()->flow_count() * c.gradient_buckets * passes;
         }
       } else {
         g.whole = schedule(reduce, chunk_sum(costs, &StageCosts::gradient_bytes), group, tuning);
         if (g.whole) flows_per_iteration_ += g.whole->flow_count();
       }
       // ZeRO >= 1 gathers the updated (16-bit) parameters: all at once after the optimizer, or
-      // layer by layer ahead of the next forward (docs/simulation.md).
-      if (zero && job.overlap_parameter_gather) {
+      // layer by layer ahead of the next forward, or (ZeRO 3) ahead of every pass
+      // (docs/simulation.md).
+      if (gather_buckets) {
         for (const auto& c : costs) {
           g.gather_bucket.push_back(
               schedule(Operation::all_gather, c.parameter_bytes / c.gradient_buckets, group, tuning));
-          if (g.gather_bucket.back()) flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets;
+          if (g.gather_bucket.back())
+            flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets * (sharded ? 2 * passes : 1);
         }
       } else if (zero) {
         g.gather = schedule(Operation::all_gather, chunk_sum(costs, &StageCosts::parameter_bytes), group, tuning);

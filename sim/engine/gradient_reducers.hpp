@@ -27,11 +27,11 @@ namespace trainsim::engine::detail {
 // The collectives of one (stage, tensor rank) group, made before the simulation starts.
 struct GroupCollectives {
   std::vector<int> devices;  // data replica d -> GPU
-  std::vector<std::unique_ptr<collectives::Schedule>> bucket;  // overlap: one bucket of chunk c
+  std::vector<std::unique_ptr<collectives::Schedule>> bucket;  // overlap or ZeRO 3: one bucket of chunk c
   std::unique_ptr<collectives::Schedule> whole;   // no overlap: all chunks' gradients at once
   std::unique_ptr<collectives::Schedule> gather;  // ZeRO >= 1: updated parameters, after the optimizer
-  std::vector<std::unique_ptr<collectives::Schedule>> gather_bucket;  // overlapped gather: one
-                                                                      // bucket (layer) of chunk c
+  std::vector<std::unique_ptr<collectives::Schedule>> gather_bucket;  // overlapped gather or ZeRO 3:
+                                                                      // one bucket (layer) of chunk c
 };
 
 // What a stage actor waits on: how many of its queued collectives are not finished yet.

@@ -29,7 +29,7 @@ StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
     if (!passes[i].forward) last_backward_[passes[i].chunk] = i;
     else if (first_forward_[passes[i].chunk] == passes.size()) first_forward_[passes[i].chunk] = i;
   }
-  if (gathers_ahead()) {
+  if (gathers_ahead() || sharded()) {
     // One completion per bucket (each owns its semaphore, so they are built one by one).
     gathered_.resize(job_.chunks);
     for (int c = 0; c < job_.chunks; ++c)
@@ -40,6 +40,10 @@ StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
 bool StageActor::gathers_ahead() const {
   return world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather &&
          job_.overlap_parameter_gather;
+}
+
+bool StageActor::sharded() const {
+  return world_.reducers && job_.reduction == GradientReduction::sharded_parameters;
 }
 
 int StageActor::gpu_of(int virtual_stage) const { return job_.gpu(d_, virtual_stage % job_.pipeline, t_); }
@@ -87,8 +91,14 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
     tally_.pipeline_wait += now() - t0;
     if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
-  if (gathers_ahead() && index == first_forward_[pass.chunk]) forward_after_gathers(pass);
-  else compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
+  if (sharded()) {  // ZeRO 3: this pass's layers are gathered ahead of it, every micro-batch
+    start_reductions(Reduction::gather_bucket, pass.chunk, done_);
+    pass_after_gathers(pass);
+  } else if (gathers_ahead() && index == first_forward_[pass.chunk]) {
+    pass_after_gathers(pass);
+  } else {
+    compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
+  }
   if (vs < last && gpu_of(vs + 1) != gpu_) {
     world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
     record(EventKind::pp_send, now(), now(), 0, c.activation_bytes.value(), &pass);
@@ -104,7 +114,10 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     tally_.pipeline_wait += now() - t0;
     if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
-  if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
+  if (sharded()) {  // ZeRO 3: gathered again for the backward; each layer's gradients scattered after it
+    start_reductions(Reduction::gather_bucket, pass.chunk, done_);
+    pass_after_gathers(pass);
+  } else if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
     // The chunk's gradients are complete after its last backward: layer by layer, in
     // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
     const int buckets = c.gradient_buckets;
@@ -124,11 +137,16 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
   }
 }
 
-void StageActor::forward_after_gathers(const workload::PipelinePass& pass) {
-  // The chunk's first forward after the optimizer step: layer (bucket) b starts when its
-  // parameters have arrived; waiting for them counts as exposed data-parallel time.
+void StageActor::pass_after_gathers(const workload::PipelinePass& pass) {
+  // Layer (bucket) b starts when its parameters have arrived; waiting for them counts as exposed
+  // data-parallel time. Under ZeRO 3 a backward bucket's gradients are reduce-scattered as soon as
+  // it is done.
   const StageCosts& c = job_.costs[s_][pass.chunk];
   const int buckets = c.gradient_buckets;
+  const double seconds = (pass.forward ? c.forward : c.backward).value() / buckets;
+  const double tp = (pass.forward ? c.forward_tp_comm : c.backward_tp_comm).value() / buckets;
+  const double flops = (pass.forward ? c.forward_flops : c.backward_flops).value() / buckets;
+  const double utilization = pass.forward ? c.forward_utilization : c.backward_utilization;
   for (int b = 0; b < buckets; ++b) {
     const double t0 = now();
     GradientReducers::wait(gathered_[pass.chunk][b]);
@@ -136,8 +154,8 @@ void StageActor::forward_after_gathers(const workload::PipelinePass& pass) {
       tally_.dp_exposed += now() - t0;
       record(EventKind::dp_gather, t0, now(), 0, 0, &pass);
     }
-    compute(c.forward.value() / buckets, c.forward_tp_comm.value() / buckets, c.forward_utilization, &pass,
-            c.forward_flops.value() / buckets);
+    compute(seconds, tp, utilization, &pass, flops);
+    if (!pass.forward && sharded()) start_reductions(Reduction::bucket, pass.chunk, done_);
   }
 }
 
@@ -181,7 +199,7 @@ void StageActor::finish_iteration() {
   // The last pass of a stage is always a backward: the reduction's exposed part starts now.
   double t0 = now();
   if (world_.reducers) {
-    if (!job_.overlap_reduction) start_reductions(Reduction::whole, 0, done_);
+    if (!job_.overlap_reduction && !sharded()) start_reductions(Reduction::whole, 0, done_);
     GradientReducers::wait(done_);
     if (now() > t0) record(EventKind::dp_reduce, t0, now());
   }

@@ -69,10 +69,13 @@ private:
   void record(EventKind kind, double start, double end, double flops = 0, double bytes = 0,
               const workload::PipelinePass* pass = nullptr);
   void busy(double seconds, double load);
-  void forward_after_gathers(const workload::PipelinePass& pass);
+  // A pass computed layer by layer (gradient_buckets slices), each slice after its parameters'
+  // gather: the first forward after the optimizer (overlapped gather), or every pass (ZeRO 3).
+  void pass_after_gathers(const workload::PipelinePass& pass);
   void finish_iteration();
   void meter_energy(int iteration);
-  bool gathers_ahead() const;  // ZeRO parameters gathered at the next forward (overlapped)
+  bool gathers_ahead() const;  // ZeRO 1-2 parameters gathered at the next forward (overlapped)
+  bool sharded() const;        // ZeRO 3: parameters gathered ahead of every pass
   enum class Reduction { bucket, whole, gather, gather_bucket };
   // Queues the collectives of `which` (of `chunk`) for every tensor rank this actor stands for,
   // counted in `done`.

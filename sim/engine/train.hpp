@@ -45,8 +45,11 @@ struct StageCosts {
 
 enum class GradientReduction {
   all_reduce,                  // ZeRO 0: all-reduce the gradients
-  reduce_scatter_all_gather    // ZeRO >= 1 (distributed optimizer): reduce-scatter gradients,
+  reduce_scatter_all_gather,   // ZeRO 1-2 (distributed optimizer): reduce-scatter gradients,
                                // all-gather updated parameters after the optimizer step
+  sharded_parameters           // ZeRO 3 (FSDP full shard): every forward and every backward
+                               // pass gathers each layer's parameters ahead of it (prefetched);
+                               // each backward reduce-scatters each layer's gradients after it
 };
 
 struct TrainingJob {
@@ -59,10 +62,11 @@ struct TrainingJob {
   double optimizer_utilization = 1.0;     // as StageCosts::forward_utilization
   GradientReduction reduction = GradientReduction::all_reduce;
   bool overlap_reduction = false;  // start each bucket's reduction when its backward is done
+                                   // (implied by sharded_parameters)
   // ZeRO >= 1: gather the updated parameters layer by layer at the start of the next iteration,
   // each layer's first forward waiting only for its own bucket (Megatron-LM's
   // --overlap-param-gather, PyTorch FSDP's forward prefetch), instead of all of them after the
-  // optimizer step.
+  // optimizer step (implied, for every pass, by sharded_parameters).
   bool overlap_parameter_gather = false;
   int iterations = 2;              // simulated iterations (the last one is reported)
   bool record_events = false;      // fill TrainingReport::events (docs/trace-format.md)
