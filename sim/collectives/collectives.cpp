@@ -27,6 +27,7 @@ const char* to_string(Algorithm a) {
     case Algorithm::automatic: return "auto";
     case Algorithm::ring: return "ring";
     case Algorithm::hierarchical: return "hierarchical";
+    case Algorithm::pipelined: return "pipelined";
     case Algorithm::direct: return "direct";
   }
   return "?";
@@ -49,7 +50,8 @@ std::optional<Operation> parse_operation(std::string_view name) {
 }
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
-  for (Algorithm a : {Algorithm::automatic, Algorithm::ring, Algorithm::hierarchical, Algorithm::direct})
+  for (Algorithm a : {Algorithm::automatic, Algorithm::ring, Algorithm::hierarchical, Algorithm::pipelined,
+                      Algorithm::direct})
     if (name == to_string(a)) return a;
   return std::nullopt;
 }
@@ -79,18 +81,22 @@ Algorithm choose_algorithm(Operation op, Algorithm requested, const Group& group
     return Algorithm::direct;
   }
   if (requested == Algorithm::direct)
-    throw std::invalid_argument(name + " has no 'direct' algorithm (expected auto, ring or hierarchical)");
+    throw std::invalid_argument(name + " has no 'direct' algorithm (expected auto, ring, hierarchical or pipelined)");
+  const bool node_aware = requested == Algorithm::hierarchical || requested == Algorithm::pipelined;
   if (op == Operation::broadcast) {
-    if (requested == Algorithm::hierarchical)
-      throw std::invalid_argument("broadcast has no 'hierarchical' algorithm (expected auto or ring: a pipelined chain)");
+    if (node_aware)
+      throw std::invalid_argument("broadcast has no '" + std::string(to_string(requested)) +
+                                  "' algorithm (expected auto or ring: a pipelined chain)");
     return Algorithm::ring;
   }
   const bool regular = is_regular_multi_node(group);
-  if (requested == Algorithm::hierarchical && !regular)
-    throw std::invalid_argument(name + " 'hierarchical' needs several nodes with the same number (> 1) of ranks each");
+  if (node_aware && !regular)
+    throw std::invalid_argument(name + " '" + to_string(requested) +
+                                "' needs several nodes with the same number (> 1) of ranks each");
   // NCCL picks per size from a cost model (src/graph/tuning.cc); trainsim keeps one rule for the
-  // bandwidth-bound sizes it cares about: node-aware whenever there are NVLink peers and a network.
-  if (requested == Algorithm::automatic) return regular ? Algorithm::hierarchical : Algorithm::ring;
+  // bandwidth-bound sizes it cares about: node-aware whenever there are NVLink peers and a
+  // network, with NVLink and network phases overlapped as NCCL's pipelined channels overlap them.
+  if (requested == Algorithm::automatic) return regular ? Algorithm::pipelined : Algorithm::ring;
   return requested;
 }
 

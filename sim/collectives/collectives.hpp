@@ -1,6 +1,7 @@
 // collectives/collectives: collective operations as flow schedules (pure: no SimGrid).
 //
-// Owns: the collective algorithms (ring, hierarchical, pipelined chain broadcast, direct
+// Owns: the collective algorithms (ring, hierarchical, pipelined hierarchical, pipelined chain
+// broadcast, direct
 // all-to-all, p2p send), the choice between them (like NCCL's), the choice between exact and
 // aggregated fidelity, and the nccl-tests reporting conventions (bus bandwidth factors).
 // A schedule says, for each rank, a sequence of steps; a step is a set of sends and receives that
@@ -23,15 +24,17 @@ namespace trainsim::collectives {
 
 enum class Operation { all_reduce, reduce_scatter, all_gather, all_to_all, broadcast, send };
 // `automatic` picks like NCCL (see choose_algorithm). `direct` is what all_to_all and send use:
-// every pair talks directly, with no algorithm to choose.
-enum class Algorithm { automatic, ring, hierarchical, direct };
+// every pair talks directly, with no algorithm to choose. `hierarchical` runs its NVLink and
+// network phases one after the other (Horovod); `pipelined` overlaps them, as NCCL's chunked
+// rings and trees do: the same flows, started together.
+enum class Algorithm { automatic, ring, hierarchical, pipelined, direct };
 enum class Fidelity { automatic, exact, aggregated };
 
 const char* to_string(Operation op);
 const char* to_string(Algorithm a);
 const char* to_string(Fidelity f);
 std::optional<Operation> parse_operation(std::string_view name);  // "all_reduce", ...
-std::optional<Algorithm> parse_algorithm(std::string_view name);  // "auto", "ring", "hierarchical"
+std::optional<Algorithm> parse_algorithm(std::string_view name);  // "auto", "ring", "hierarchical", "pipelined"
 std::optional<Fidelity> parse_fidelity(std::string_view name);    // "auto", "exact", "aggregated"
 
 // The ranks of a communicator. rank r runs on GPU devices[r], which sits in node nodes[r].
@@ -104,7 +107,7 @@ private:
 // shape the hierarchical algorithms need.
 bool is_regular_multi_node(const Group& group);
 
-// The algorithm `automatic` resolves to, like NCCL: hierarchical for reductions and gathers over
+// The algorithm `automatic` resolves to, like NCCL: pipelined hierarchical for reductions and gathers over
 // several nodes with several GPUs each, else ring; direct for all_to_all and send. An explicit
 // choice is checked: throws std::invalid_argument when it cannot run this operation on this group.
 Algorithm choose_algorithm(Operation op, Algorithm requested, const Group& group);

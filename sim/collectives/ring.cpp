@@ -15,6 +15,13 @@
 //   T = 2(g-1)(alpha_in + S/(g B_in)) + 2(N-1)(alpha_net + S/(gN B_net)).
 //   hierarchical reduce_scatter = the first two phases with an inter-node reduce-scatter
 //   ((N-1) steps); all_gather = inter-node all-gather then intra-node all-gather.
+//   pipelined hierarchical: the same phases, started together in one step, each ring's phases
+//   merged into one flow (the NVLink ring's reduce-scatter and all-gather share its edge), as
+//   NCCL's chunked channels keep NVLink and the NICs busy at once. On an idle network the time is
+//   the slower of the two rings, each paying its own latencies:
+//   T = max(2(g-1)(alpha_in + S/(g B_in)), 2(N-1)(alpha_net + S/(gN B_net))) for all_reduce.
+//   It exists only in this whole-phase form (aggregated fidelity): unrolling its steps would
+//   need a chunk pipeline to keep the overlap.
 #include <stdexcept>
 #include <unordered_map>
 
@@ -67,6 +74,7 @@ public:
       : Schedule(a, f, ranks), grid_(std::move(grid)), phases_(std::move(phases)) {}
 
   int step_count(int) const override {
+    if (concurrent()) return 1;
     int total = 0;
     for (const Phase& p : phases_) total += steps_of(p);
     return total;
@@ -74,6 +82,10 @@ public:
 
   void step(int rank, int index, Step& out) const override {
     out.clear();
+    if (concurrent()) {
+      if (index != 0) throw std::out_of_range("pipelined schedule: one step only");
+      return concurrent_step(rank, out);
+    }
     for (const Phase& p : phases_) {
       if (index >= steps_of(p)) {
         index -= steps_of(p);
@@ -89,10 +101,38 @@ public:
     throw std::out_of_range("ring schedule: step index past the last step");
   }
 
-  std::uint64_t flow_count() const override { return std::uint64_t(step_count(0)) * std::uint64_t(ranks()); }
+  std::uint64_t flow_count() const override {
+    if (!concurrent()) return std::uint64_t(step_count(0)) * std::uint64_t(ranks());
+    std::uint64_t scopes = 0;
+    for (Scope scope : {Scope::flat, Scope::intra_node, Scope::inter_node})
+      for (const Phase& p : phases_)
+        if (p.scope == scope) {
+          ++scopes;
+          break;
+        }
+    return scopes * std::uint64_t(ranks());
+  }
 
 private:
   int steps_of(const Phase& p) const { return fidelity() == Fidelity::exact ? p.steps : 1; }
+  bool concurrent() const { return algorithm() == Algorithm::pipelined; }
+
+  // Every phase at once: one send and one receive per ring (scope), carrying all of that ring's
+  // phases, charged all of their steps' latencies.
+  void concurrent_step(int rank, Step& out) const {
+    for (Scope scope : {Scope::intra_node, Scope::inter_node}) {
+      Bytes bytes(0);
+      double latency_count = 0;
+      for (const Phase& p : phases_)
+        if (p.scope == scope) {
+          bytes += p.chunk * p.steps;
+          latency_count += p.steps;
+        }
+      if (latency_count == 0) continue;
+      out.sends.push_back({neighbour(scope, rank, +1), bytes, latency_count});
+      out.recvs.push_back({neighbour(scope, rank, -1), bytes, latency_count});
+    }
+  }
 
   // The successor (dir +1) or predecessor (dir -1) of `rank` on its ring of the given scope.
   int neighbour(Scope scope, int rank, int dir) const {
@@ -127,7 +167,7 @@ std::vector<Phase> hierarchical_phases(Operation op, int nodes, int per_node, By
 
 std::unique_ptr<Schedule> make_ring_schedule(const CollectiveSpec& spec, Algorithm algorithm, const Group& group,
                                              const Tuning& tuning) {
-  const bool hierarchical = algorithm == Algorithm::hierarchical;
+  const bool hierarchical = algorithm == Algorithm::hierarchical || algorithm == Algorithm::pipelined;
   Grid grid(group, hierarchical);
   std::vector<Phase> all = hierarchical ? hierarchical_phases(spec.op, grid.nodes, grid.per_node, spec.size)
                                         : flat_phases(spec.op, group.size(), spec.size);
@@ -138,7 +178,9 @@ std::unique_ptr<Schedule> make_ring_schedule(const CollectiveSpec& spec, Algorit
       phases.push_back(p);
       steps += p.steps;
     }
-  const Fidelity fidelity = resolve_fidelity(spec.fidelity, steps * std::uint64_t(group.size()), tuning);
+  const Fidelity fidelity = algorithm == Algorithm::pipelined
+                                ? Fidelity::aggregated  // its only form (see the top of this file)
+                                : resolve_fidelity(spec.fidelity, steps * std::uint64_t(group.size()), tuning);
   return std::make_unique<RingSchedule>(algorithm, fidelity, std::move(grid), group.size(), std::move(phases));
 }
 

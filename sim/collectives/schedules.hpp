@@ -10,7 +10,7 @@ namespace trainsim::collectives::detail {
 // Exact when the exact schedule has at most tuning.exact_flow_budget flows, unless forced.
 Fidelity resolve_fidelity(Fidelity requested, std::uint64_t exact_flows, const Tuning& tuning);
 
-// all_reduce, reduce_scatter, all_gather with algorithm ring or hierarchical (ring.cpp).
+// all_reduce, reduce_scatter, all_gather with algorithm ring, hierarchical or pipelined (ring.cpp).
 std::unique_ptr<Schedule> make_ring_schedule(const CollectiveSpec& spec, Algorithm algorithm, const Group& group,
                                              const Tuning& tuning);
 // broadcast as a pipelined chain in rank order starting at the root (chain.cpp).

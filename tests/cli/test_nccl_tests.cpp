@@ -88,7 +88,7 @@ TEST_CASE("nccl-tests prints one row per size, doubling from min to max, with bu
   CHECK(sizes == std::vector<double>{8 << 20, 16 << 20, 32 << 20, 64 << 20});
   CHECK(last_busbw > 0);
   CHECK(o.out.find("# Avg bus bandwidth") != std::string::npos);
-  CHECK(o.out.find("algorithm: hierarchical") != std::string::npos);
+  CHECK(o.out.find("algorithm: pipelined") != std::string::npos);
 }
 
 TEST_CASE("nccl-tests refuses more GPUs than the platform has, with exit 2 and nothing on stdout") {

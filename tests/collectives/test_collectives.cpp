@@ -110,11 +110,28 @@ TEST_CASE("hierarchical all-reduce sends 2(g-1)/g * S inside the node and 2(N-1)
   }
 }
 
+TEST_CASE("pipelined hierarchical all-reduce moves the hierarchical bytes in one step, one flow per ring and rank") {
+  const double S = 1 << 30;
+  const int N = 4, g = 8;
+  for (Fidelity f : {Fidelity::exact, Fidelity::aggregated}) {
+    auto s = make_schedule(spec(Operation::all_reduce, S, Algorithm::pipelined, f), grid(N, g));
+    auto t = totals(*s, grid(N, g));
+    for (int r = 0; r < N * g; ++r) {
+      CHECK(t.sent_off_node[r] == trainsim::test::rel(2.0 * (N - 1) / N * S / g));            // 2(N-1)/N * S/g
+      CHECK(t.sent[r] - t.sent_off_node[r] == trainsim::test::rel(2.0 * (g - 1) / g * S));   // 2(g-1)/g * S
+    }
+    CHECK(t.latency_count == trainsim::test::rel(2.0 * (g - 1) + 2.0 * (N - 1)));  // each ring its own steps
+    CHECK(s->step_count(0) == 1);
+    CHECK(s->flow_count() == 2u * N * g);  // the NVLink ring's and the network ring's edge, per rank
+    CHECK(s->fidelity() == Fidelity::aggregated);  // its only form, even when exact is asked for
+  }
+}
+
 TEST_CASE("every send has a matching receive, in the same order, for every operation, algorithm and fidelity") {
   const Group g = grid(4, 4);
   for (Operation op : {Operation::all_reduce, Operation::reduce_scatter, Operation::all_gather,
                        Operation::all_to_all, Operation::broadcast})
-    for (Algorithm a : {Algorithm::ring, Algorithm::hierarchical, Algorithm::direct})
+    for (Algorithm a : {Algorithm::ring, Algorithm::hierarchical, Algorithm::pipelined, Algorithm::direct})
       for (Fidelity f : {Fidelity::exact, Fidelity::aggregated}) {
         const std::string what = std::string(to_string(op)) + " " + to_string(a) + " " + to_string(f);
         CAPTURE(what);
@@ -145,9 +162,10 @@ TEST_CASE("a broadcast delivers the whole buffer to every rank but the root, in 
   CHECK(exact->flow_count() == 7u * 16u);  // (n-1) edges x C chunks
 }
 
-TEST_CASE("auto picks hierarchical for several nodes with several GPUs each, ring otherwise, direct for all-to-all") {
-  CHECK(choose_algorithm(Operation::all_reduce, Algorithm::automatic, grid(4, 8)) == Algorithm::hierarchical);
-  CHECK(choose_algorithm(Operation::all_gather, Algorithm::automatic, grid(2, 2)) == Algorithm::hierarchical);
+TEST_CASE("auto picks pipelined hierarchical for several nodes with several GPUs each, ring otherwise, direct for all-to-all") {
+  CHECK(choose_algorithm(Operation::all_reduce, Algorithm::automatic, grid(4, 8)) == Algorithm::pipelined);
+  CHECK(choose_algorithm(Operation::all_gather, Algorithm::automatic, grid(2, 2)) == Algorithm::pipelined);
+  CHECK(choose_algorithm(Operation::all_reduce, Algorithm::hierarchical, grid(4, 8)) == Algorithm::hierarchical);
   CHECK(choose_algorithm(Operation::all_reduce, Algorithm::automatic, grid(1, 8)) == Algorithm::ring);
   CHECK(choose_algorithm(Operation::all_reduce, Algorithm::automatic, grid(16, 1)) == Algorithm::ring);
   CHECK(choose_algorithm(Operation::broadcast, Algorithm::automatic, grid(4, 8)) == Algorithm::ring);
@@ -157,6 +175,7 @@ TEST_CASE("auto picks hierarchical for several nodes with several GPUs each, rin
   uneven.nodes.push_back(2);  // a third node with one rank
   CHECK(choose_algorithm(Operation::all_reduce, Algorithm::automatic, uneven) == Algorithm::ring);
   CHECK_THROWS_AS(choose_algorithm(Operation::all_reduce, Algorithm::hierarchical, uneven), std::invalid_argument);
+  CHECK_THROWS_AS(choose_algorithm(Operation::all_reduce, Algorithm::pipelined, uneven), std::invalid_argument);
 }
 
 TEST_CASE("auto fidelity is exact up to the flow budget (a 128-rank ring all-reduce) and aggregated beyond") {
@@ -183,11 +202,14 @@ TEST_CASE("bad collective requests are refused with a reason") {
   CHECK_THROWS_AS(make_schedule(spec(Operation::all_to_all, 1e6, Algorithm::ring), grid(1, 4)), std::invalid_argument);
   CHECK_THROWS_AS(make_schedule(spec(Operation::broadcast, 1e6, Algorithm::hierarchical), grid(2, 4)),
                   std::invalid_argument);
+  CHECK_THROWS_AS(make_schedule(spec(Operation::broadcast, 1e6, Algorithm::pipelined), grid(2, 4)),
+                  std::invalid_argument);
   auto bad_root = spec(Operation::broadcast, 1e6);
   bad_root.root = 8;
   CHECK_THROWS_AS(make_schedule(bad_root, grid(2, 4)), std::invalid_argument);
   CHECK(parse_operation("all_reduce") == Operation::all_reduce);
   CHECK(!parse_operation("allreduce"));
   CHECK(parse_algorithm("auto") == Algorithm::automatic);
+  CHECK(parse_algorithm("pipelined") == Algorithm::pipelined);
   CHECK(parse_fidelity("aggregated") == Fidelity::aggregated);
 }

@@ -2,6 +2,8 @@
 // Each TEST_CASE runs one SimGrid engine; run them through ctest (one process per test case).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "approx.hpp"
 
 #include "engine/run_collectives.hpp"
@@ -104,9 +106,10 @@ TEST_CASE("hierarchical all-reduce, reduce-scatter and all-gather on idle DGX no
   REQUIRE(topo.path_latency(0, 1).value() == test::rel(a_in, 1e-9));
   REQUIRE(topo.path_latency(0, 8).value() == test::rel(a_net, 1e-9));
   auto all = test::first_gpus(32);
-  auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, S, all),
-                                               test::request(Operation::reduce_scatter, S, all),
-                                               test::request(Operation::all_gather, S, all)});
+  const auto H = Algorithm::hierarchical;
+  auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, S, all, H),
+                                               test::request(Operation::reduce_scatter, S, all, H),
+                                               test::request(Operation::all_gather, S, all, H)});
   const double intra = (g - 1) * (a_in + S / (g * B_in));          // one intra-node ring pass
   const double inter = (N - 1) * (a_net + S / (g * N * B_net));    // one inter-node ring pass of S/g
   CHECK(report.results[0].algorithm == Algorithm::hierarchical);
@@ -115,6 +118,37 @@ TEST_CASE("hierarchical all-reduce, reduce-scatter and all-gather on idle DGX no
   // reduce-scatter and all-gather: T = (g-1)(a_in + S/(g B_in)) + (N-1)(a_net + S/(gN B_net))
   CHECK(report.results[1].duration.value() == test::rel(intra + inter, 0.02));
   CHECK(report.results[2].duration.value() == test::rel(intra + inter, 0.02));
+}
+
+TEST_CASE("pipelined hierarchical collectives on idle DGX nodes take the slower of their NVLink and network rings") {
+  topology::Topology topo(platform::load_platform(test::test_platform("dgx-a100-4node.yaml")));
+  const double S = 1 * GB, g = 8, N = 4;
+  const double B_in = 300e9, a_in = 2e-6, B_net = 25e9, a_net = 2.33e-6;  // as the test above
+  auto all = test::first_gpus(32);
+  auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, S, all),
+                                               test::request(Operation::reduce_scatter, S, all),
+                                               test::request(Operation::all_gather, S, all)});
+  const double intra = (g - 1) * (a_in + S / (g * B_in));          // 23.3 ms per pass
+  const double inter = (N - 1) * (a_net + S / (g * N * B_net));    // 3.75 ms per pass
+  CHECK(report.results[0].algorithm == Algorithm::pipelined);  // what auto picks
+  // all-reduce: T = max(2 intra, 2 inter) = 2 intra here (NVLink-bound); within 2%
+  CHECK(report.results[0].duration.value() == test::rel(std::max(2 * intra, 2 * inter), 0.02));
+  CHECK(report.results[1].duration.value() == test::rel(std::max(intra, inter), 0.02));
+  CHECK(report.results[2].duration.value() == test::rel(std::max(intra, inter), 0.02));
+}
+
+TEST_CASE("a network-bound pipelined all-reduce takes its network ring's time, 2(N-1)(alpha_net + S/(gN B_net))") {
+  topology::Topology topo(platform::load_platform(test::test_platform("dgx-a100-4node.yaml")));
+  const double S = 1 * GB, g = 2, N = 4;  // two GPUs per node: a short NVLink ring, the NIC dominates
+  const double B_in = 300e9, a_in = 2e-6, B_net = 25e9, a_net = 2.33e-6;
+  std::vector<int> gpus;
+  for (int a = 0; a < N; ++a)
+    for (int i = 0; i < g; ++i) gpus.push_back(a * 8 + i);
+  auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, S, gpus)});
+  const double intra = 2 * (g - 1) * (a_in + S / (g * B_in));       // 3.3 ms
+  const double inter = 2 * (N - 1) * (a_net + S / (g * N * B_net));  // 30 ms
+  CHECK(report.results[0].algorithm == Algorithm::pipelined);
+  CHECK(report.results[0].duration.value() == test::rel(std::max(intra, inter), 0.02));  // within 2%
 }
 
 TEST_CASE("the A800 node's all-reduce is slower than the A100 node's by the NVLink ratio 600/400 for large messages") {
