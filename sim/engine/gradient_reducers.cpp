@@ -83,8 +83,9 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
         for (const auto& c : costs) {
           g.gather_bucket.push_back(
               schedule(Operation::all_gather, c.parameter_bytes / c.gradient_buckets, group, tuning));
+          const int gathers_per_bucket = sharded ? 2 * passes : 1;  // ZeRO 3: forward and backward
           if (g.gather_bucket.back())
-            flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets * (sharded ? 2 * passes : 1);
+            flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets * gathers_per_bucket;
         }
       } else if (zero) {
         g.gather = schedule(Operation::all_gather, chunk_sum(costs, &StageCosts::parameter_bytes), group, tuning);

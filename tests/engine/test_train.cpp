@@ -41,6 +41,20 @@ double sum_of_parts(const engine::IterationBreakdown& b) {
   return (b.compute + b.tp_comm + b.pipeline_wait + b.dp_exposed + b.optimizer).value();
 }
 
+// One ring reduce-scatter or all-gather pass of S bytes over n one-GPU nodes of net-only-512:
+// (n-1)/n S/B + (n-1) alpha.
+double ring_pass(int n, double S) { return (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha; }
+
+// One stage on n replicas whose ZeRO collectives move S bytes of gradients and of parameters, in
+// `layers` buckets.
+engine::TrainingJob zero_job(int n, int m, int layers, double f, double b, double opt, double S,
+                             GradientReduction reduction) {
+  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
+  job.costs[0][0].parameter_bytes = units::Bytes(S);
+  job.reduction = reduction;
+  return job;
+}
+
 topology::Topology net_only() { return topology::Topology(platform::load_platform(test::test_platform("net-only-512.yaml"))); }
 
 // What train_in_child() brings back from the child: plain values, copied through a pipe.
@@ -169,11 +183,9 @@ TEST_CASE("with overlap and buckets large against the backward pass the all-redu
 TEST_CASE("ZeRO's reduce-scatter before and all-gather after the optimizer each add (n-1)/n S/B + (n-1) alpha") {
   const int n = 8, m = 4;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S), opt);
-  job.costs[0][0].parameter_bytes = units::Bytes(S);
-  job.reduction = GradientReduction::reduce_scatter_all_gather;
-  const auto r = engine::simulate_training(net_only(), job);
-  const double half = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;  // 35.02 ms each
+  const auto r =
+      engine::simulate_training(net_only(), zero_job(n, m, 1, f, b, opt, S, GradientReduction::reduce_scatter_all_gather));
+  const double half = ring_pass(n, S);  // 35.02 ms each
   // dp_exposed = reduce-scatter + all-gather = 2 x half; within 1%
   CHECK(r.last.dp_exposed.value() == test::rel(2 * half, 0.01));
   CHECK(r.last.iteration.value() == test::rel(m * (f + b) + 2 * half + opt, 1e-3));
@@ -182,12 +194,10 @@ TEST_CASE("ZeRO's reduce-scatter before and all-gather after the optimizer each 
 TEST_CASE("ZeRO's all-gather of half as many parameter bytes as fp32 gradient bytes takes half the reduce-scatter's time") {
   const int n = 8, m = 4;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S), opt);
+  engine::TrainingJob job = zero_job(n, m, 1, f, b, opt, S, GradientReduction::reduce_scatter_all_gather);
   job.costs[0][0].parameter_bytes = units::Bytes(S / 2);  // 16-bit weights, fp32 gradients
-  job.reduction = GradientReduction::reduce_scatter_all_gather;
   const auto r = engine::simulate_training(net_only(), job);
-  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
-  const double gather = (n - 1.0) / n * S / 2 / kNetB + (n - 1.0) * kNetAlpha;
+  const double scatter = ring_pass(n, S), gather = ring_pass(n, S / 2);
   // dp_exposed = reduce-scatter of S + all-gather of S/2; within 1%
   CHECK(r.last.dp_exposed.value() == test::rel(scatter + gather, 0.01));
 }
@@ -195,16 +205,13 @@ TEST_CASE("ZeRO's all-gather of half as many parameter bytes as fp32 gradient by
 TEST_CASE("an overlapped parameter gather exposes only the first layer's bucket when layers compute longer than they gather") {
   const int n = 8, m = 4, layers = 10;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
-  job.costs[0][0].parameter_bytes = units::Bytes(S);
-  job.reduction = GradientReduction::reduce_scatter_all_gather;
+  engine::TrainingJob job = zero_job(n, m, layers, f, b, opt, S, GradientReduction::reduce_scatter_all_gather);
   job.overlap_parameter_gather = true;
   const auto r = engine::simulate_training(net_only(), job);
   // Each layer's gather (S/10: (n-1)/n S/(10 B) + (n-1) alpha = 3.5 ms) is shorter than a layer's
   // forward (f/10 = 10 ms), so the first forward waits for bucket 0 only; the reduce-scatter
   // (not overlapped with backward here) stays exposed: dp_exposed = scatter + bucket; within 1%
-  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
-  const double bucket = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
+  const double scatter = ring_pass(n, S), bucket = ring_pass(n, S / layers);
   CHECK(r.last.dp_exposed.value() == test::rel(scatter + bucket, 0.01));
   CHECK(r.last.iteration.value() == test::rel(m * (f + b) + scatter + bucket + opt, 1e-3));
   CHECK(sum_of_parts(r.last) == test::rel(r.last.iteration.value(), 1e-9));
@@ -213,34 +220,28 @@ TEST_CASE("an overlapped parameter gather exposes only the first layer's bucket 
 TEST_CASE("an overlapped parameter gather slower than the forward exposes what the forward cannot hide") {
   const int n = 8, m = 4, layers = 4;
   const double f = 0.01, b = 0.02, opt = 0.05, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
-  job.costs[0][0].parameter_bytes = units::Bytes(S);
-  job.reduction = GradientReduction::reduce_scatter_all_gather;
+  engine::TrainingJob job = zero_job(n, m, layers, f, b, opt, S, GradientReduction::reduce_scatter_all_gather);
   job.overlap_parameter_gather = true;
   const auto r = engine::simulate_training(net_only(), job);
-  // Buckets of S/4 take g = 8.75 ms + 3 alpha, a layer's forward f/4 = 2.5 ms: the gathers run
+  // Buckets of S/4 take g = 8.75 ms + 7 alpha, a layer's forward f/4 = 2.5 ms: the gathers run
   // back to back and the first forward ends one layer after the last gather, so the wait is
   // 4 g - 3 f/4 (a pipeline of 4 gathers and 4 layers); within 1%
-  const double scatter = (n - 1.0) / n * S / kNetB + (n - 1.0) * kNetAlpha;
-  const double g = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
+  const double scatter = ring_pass(n, S), g = ring_pass(n, S / layers);
   CHECK(r.last.dp_exposed.value() == test::rel(scatter + layers * g - (layers - 1) * f / layers, 0.01));
 }
 
 TEST_CASE("ZeRO 3 gathers every layer before every pass and scatters its gradients after every backward") {
   const int n = 8, m = 4, layers = 10;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
-  job.costs[0][0].parameter_bytes = units::Bytes(S);
-  job.reduction = GradientReduction::sharded_parameters;
-  const auto r = engine::simulate_training(net_only(), job);
+  const auto r =
+      engine::simulate_training(net_only(), zero_job(n, m, layers, f, b, opt, S, GradientReduction::sharded_parameters));
   // One layer's gather or reduce-scatter (S/10): (n-1)/n S/(10 B) + (n-1) alpha = 3.5 ms, shorter
   // than a layer's forward (10 ms) and backward (20 ms), so each pass waits for its first layer's
   // gather only (g), and a forward that follows a backward also for that backward's last
   // reduce-scatter (r), which runs first on the same stream; the last one is waited for at the
   // end. 1F1B on one stage is F B F B ...: dp_exposed = m g (forwards) + m g (backwards) +
   // (m - 1) r + r = 2 m g + m r; within 1%
-  const double g = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
-  const double rs = g;  // the same bytes
+  const double g = ring_pass(n, S / layers), rs = g;  // the same bytes
   CHECK(r.last.dp_exposed.value() == test::rel(2 * m * g + m * rs, 0.01));
   CHECK(r.last.iteration.value() == test::rel(m * (f + b) + 2 * m * g + m * rs + opt, 1e-3));
   CHECK(sum_of_parts(r.last) == test::rel(r.last.iteration.value(), 1e-9));
@@ -249,16 +250,14 @@ TEST_CASE("ZeRO 3 gathers every layer before every pass and scatters its gradien
 TEST_CASE("ZeRO 3 moves three times the parameter bytes per micro-batch: slow gathers are exposed pass by pass") {
   const int n = 8, m = 2, layers = 2;
   const double f = 0.001, b = 0.002, opt = 0, S = 1e9;
-  engine::TrainingJob job = uniform_job(n, 1, 1, m, costs(f, b, 1, S, layers), opt);
-  job.costs[0][0].parameter_bytes = units::Bytes(S);
-  job.reduction = GradientReduction::sharded_parameters;
-  const auto r = engine::simulate_training(net_only(), job);
+  const auto r =
+      engine::simulate_training(net_only(), zero_job(n, m, layers, f, b, opt, S, GradientReduction::sharded_parameters));
   // Collectives (c = 17.5 ms each) dwarf the compute (0.5-1 ms per layer), so the stream on which
   // NCCL runs them one after the other is busy all iteration but for the last forward layer of
   // each forward pass (its gathers are done, the backward's are not queued yet); a backward's
   // last layer runs while its previous layer's reduce-scatter does. Iteration = 3 m L c + m f/L;
   // within 0.1%
-  const double c = (n - 1.0) / n * S / layers / kNetB + (n - 1.0) * kNetAlpha;
+  const double c = ring_pass(n, S / layers);
   CHECK(r.last.iteration.value() == test::rel(3 * m * layers * c + m * f / layers, 1e-3));
 }
 
