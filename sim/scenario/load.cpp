@@ -125,6 +125,66 @@ void check_feasibility(Scenario& s, Reader& root) {
 }
 }  // namespace
 
+namespace {
+std::optional<long long> whole_number(const std::optional<Value>& v) {
+  if (!v || !v->is_scalar()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const long long n = std::stoll(v->scalar(), &used);
+    if (used == v->scalar().size() && n > 0) return n;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+// `cluster.gpus` (the what-if "half the cluster"): the platform resized to gpus / GPUs-per-node
+// nodes and the data-parallel degree to gpus / (tensor x pipeline), by rewriting
+// platform.network.nodes and parallel.data before the scenario is read. Only when both divide:
+// otherwise nothing is rewritten and check_cluster_size() reports why. Returns whether it did.
+bool resize_cluster(Document& doc, const std::filesystem::path& file) {
+  const auto cluster = doc.root().get("cluster");
+  const auto gpus = cluster && cluster->is_map() ? whole_number(cluster->get("gpus")) : std::nullopt;
+  const auto section = doc.root().get("platform");
+  const auto platform_file = section && section->is_map() ? section->get("file") : std::nullopt;
+  if (!gpus || !platform_file) return false;
+  int per_node = 0;
+  try {  // errors in the platform are reported when the scenario reads it
+    std::filesystem::path path = platform_file->scalar();
+    if (path.is_relative()) path = file.parent_path() / path;
+    per_node = platform::load_platform(Document::load(path), &*section).node.gpus;
+  } catch (const config::ConfigError&) {
+    return false;
+  }
+  const auto plan = doc.root().get("parallel");
+  auto degree = [&](const char* key) {
+    return plan && plan->is_map() ? whole_number(plan->get(key)).value_or(1) : 1;
+  };
+  const long long model_parallel = degree("tensor") * degree("pipeline");
+  if (per_node <= 0 || *gpus % per_node != 0 || *gpus % model_parallel != 0) return false;
+  doc.set("platform.network.nodes", std::to_string(*gpus / per_node), "cluster.gpus");
+  doc.set("parallel.data", std::to_string(*gpus / model_parallel), "cluster.gpus");
+  return true;
+}
+
+void check_cluster_size(const Scenario& s, Reader& root) {
+  auto cluster = root.map("cluster", Need::optional);
+  if (!cluster) return;
+  const auto gpus = cluster->integer("gpus", Need::required, 1, 1LL << 24);
+  cluster->reject_unknown_keys();
+  if (!gpus || !root.diagnostics().ok()) return;
+  const long long per_node = s.platform.node.gpus, model_parallel = 1LL * s.plan.tensor * s.plan.pipeline;
+  auto problem = [&](const std::string& why) {
+    root.error(cluster->location_of("gpus"), "cluster.gpus " + std::to_string(*gpus) + " " + why);
+  };
+  if (*gpus % per_node != 0)
+    problem("is not a multiple of the " + std::to_string(per_node) + " GPUs per " + s.platform.node.name +
+            " node (expected a multiple of " + std::to_string(per_node) + ")");
+  else if (*gpus % model_parallel != 0)
+    problem("is not a multiple of tensor x pipeline = " + std::to_string(model_parallel) +
+            " (expected a multiple, so that data parallelism can take the rest)");
+}
+}  // namespace
+
 long long Scenario::iterations() const {
   if (training.iterations) return *training.iterations;
   double tokens_per_iteration = double(plan.global_batch) * model.sequence;
@@ -143,10 +203,11 @@ std::optional<Override> parse_override(const std::string& text) {
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides) {
   Document doc = Document::load(file);
   for (const auto& [path, value] : overrides) doc.set(path, value, "--set " + path);
+  const bool resized = resize_cluster(doc, file);
   Diagnostics d;
   Scenario s;
   s.file = file;
-  s.scenario_yaml = overrides.empty() ? doc.text() : doc.dump();
+  s.scenario_yaml = overrides.empty() && !resized ? doc.text() : doc.dump();
   Reader root(doc.root(), d, "scenario");
   s.name = root.string("name", Need::required).value_or("");
   root.string("description", Need::optional);
@@ -210,6 +271,7 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
   }
   if (auto a = root.value("assumptions", Need::optional))
     for (const auto& item : a->items()) s.assumptions.push_back(item.scalar());
+  check_cluster_size(s, root);
   root.reject_unknown_keys();
   if (d.ok()) check_feasibility(s, root);
   d.throw_if_any();

@@ -53,6 +53,26 @@ TEST_CASE("--set reaches the plan and the platform, including a catalog GPU's fi
   CHECK(s.scenario_yaml.find("400 GB/s") != std::string::npos);
 }
 
+TEST_CASE("cluster.gpus resizes the platform and the data-parallel degree: half the cluster, same plan otherwise") {
+  auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml", {{"cluster.gpus", "512"}});
+  CHECK(s.platform.gpu_count() == 512);
+  CHECK(s.platform.network.nodes == 64);  // 8 GPUs per DGX A100
+  CHECK(s.plan.data == 8);                // 512 / (tensor 8 x pipeline 8)
+  CHECK(s.plan.tensor == 8);
+  CHECK(s.plan.pipeline == 8);
+  CHECK(s.plan.global_batch == 1536);     // the batch stays: twice the micro-batches per pipeline
+  CHECK(s.plan.micro_batches() == 192);
+  CHECK(s.scenario_yaml.find("cluster") != std::string::npos);  // traces keep what was asked
+}
+
+TEST_CASE("a cluster size that nodes or tensor x pipeline do not divide is rejected with the reason") {
+  std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"cluster.gpus", "500"}});
+  CHECK(e.find("--set cluster.gpus: error: cluster.gpus 500 is not a multiple of the 8 GPUs per DGX-A100 node") !=
+        std::string::npos);
+  e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"cluster.gpus", "520"}});
+  CHECK(e.find("cluster.gpus 520 is not a multiple of tensor x pipeline = 64") != std::string::npos);
+}
+
 TEST_CASE("a --set typo is reported with its origin") {
   std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.tensr", "4"}});
   CHECK(e.find("--set parallel.tensr: error: unknown key 'tensr'") != std::string::npos);
