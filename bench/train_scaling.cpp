@@ -39,6 +39,7 @@ engine::TrainingJob gpt3_like(int data, int pipeline, int chunks, int micro_batc
   c.backward_tp_comm = units::Seconds(0.04);
   c.activation_bytes = units::Bytes(6e6);  // b s h x 2 bytes / t = 1 x 2048 x 12288 x 2 / 8
   c.gradient_bytes = units::Bytes(stage_gradient_bytes / chunks);
+  c.parameter_bytes = c.gradient_bytes / 2.0;  // ZeRO's gather: 16-bit weights, fp32 gradients
   c.gradient_buckets = 96 / (pipeline * chunks);  // one bucket per layer
   c.forward_utilization = 0.7;  // a round figure: GEMMs near peak, attention and elementwise below
   c.backward_utilization = 0.7;

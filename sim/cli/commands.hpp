@@ -5,10 +5,11 @@
 
 namespace trainsim::cli {
 
-int run_validate(int argc, char** argv);           // trainsim validate FILE...
-int run_platform(int argc, char** argv);           // trainsim platform describe FILE [--dot FILE]
-int run_nccl_tests(int argc, char** argv);
-int run_run(int argc, char** argv);
-int run_export_check(int argc, char** argv);       // trainsim export-check PLATFORM|CATALOG [--rules DIR]                // trainsim run SCENARIO.yaml [--summary F] [--set p=v]         // trainsim nccl-tests --platform FILE --op ... (engine/)
+int run_validate(int argc, char** argv);      // trainsim validate FILE...
+int run_platform(int argc, char** argv);      // trainsim platform describe FILE [--dot FILE]
+int run_nccl_tests(int argc, char** argv);    // trainsim nccl-tests --platform FILE --op ... (engine/)
+int run_run(int argc, char** argv);           // trainsim run SCENARIO.yaml [--summary F] [--set p=v]
+int run_sweep(int argc, char** argv);         // trainsim sweep SCENARIO.yaml -o DIR [-j N] [--set p=v]
+int run_export_check(int argc, char** argv);  // trainsim export-check PLATFORM|CATALOG [--rules DIR]
 
 }  // namespace trainsim::cli

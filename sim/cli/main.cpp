@@ -16,6 +16,9 @@ const Subcommand kSubcommands[] = {
     {"run", trainsim::cli::run_run,
      "run SCENARIO.yaml [-o TRACE.h5] [--summary OUT.json] [--set path=value ...] [--iterations N]\n"
      "                              simulate a training run and print its summary"},
+    {"sweep", trainsim::cli::run_sweep,
+     "sweep SCENARIO.yaml -o DIR [-j N] [--set path=value ...]\n"
+     "                              run every point of the scenario's sweep: axes; DIR/sweep.csv"},
     {"validate", trainsim::cli::run_validate, "validate FILE...            check platform or scenario files; print ok or every error"},
     {"platform", trainsim::cli::run_platform, "platform describe FILE [--dot OUT.dot]   summarise a platform"},
     {"export-check", trainsim::cli::run_export_check,

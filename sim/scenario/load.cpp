@@ -166,6 +166,32 @@ bool resize_cluster(Document& doc, const std::filesystem::path& file) {
   return true;
 }
 
+// `sweep:` maps dotted --set paths to lists of values: `cluster.gpus: [512, 1024]`.
+std::vector<SweepAxis> read_sweep(const Value& v, Diagnostics& d) {
+  std::vector<SweepAxis> axes;
+  if (!v.is_map()) {
+    d.error(v.location(), "'sweep' must map --set paths to lists of values (e.g. cluster.gpus: [512, 1024])");
+    return axes;
+  }
+  for (const auto& path : v.keys()) {
+    const Value values = *v.get(path);
+    if (path.rfind("sweep", 0) == 0) {
+      d.error(v.key_location(path), "a sweep cannot vary its own axes ('" + path + "')");
+      continue;
+    }
+    SweepAxis axis{path, {}};
+    for (const auto& item : values.is_sequence() ? values.items() : std::vector<Value>{})
+      if (item.is_scalar()) axis.values.push_back(item.scalar());
+    if (!values.is_sequence() || axis.values.empty() || axis.values.size() != values.items().size()) {
+      d.error(values.location(), "sweep axis '" + path + "' needs a non-empty list of plain values (expected e.g. [" +
+                                     "400 GB/s, 600 GB/s])");
+      continue;
+    }
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
 void check_cluster_size(const Scenario& s, Reader& root) {
   auto cluster = root.map("cluster", Need::optional);
   if (!cluster) return;
@@ -271,6 +297,7 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
   }
   if (auto a = root.value("assumptions", Need::optional))
     for (const auto& item : a->items()) s.assumptions.push_back(item.scalar());
+  if (auto v = root.value("sweep", Need::optional)) s.sweep = read_sweep(*v, d);
   check_cluster_size(s, root);
   root.reject_unknown_keys();
   if (d.ok()) check_feasibility(s, root);

@@ -39,6 +39,13 @@ struct PublishedFigure {
   std::string bound_reason;
 };
 
+// One axis of a what-if sweep (`sweep:` in the scenario): a dotted --set path and the values it
+// takes, in order.
+struct SweepAxis {
+  std::string path;
+  std::vector<std::string> values;
+};
+
 struct Scenario {
   std::string name;
   std::filesystem::path file;
@@ -50,6 +57,7 @@ struct Scenario {
   TrainingRun training;
   std::vector<std::string> assumptions;  // what the scenario assumed where sources are silent
   std::vector<PublishedFigure> published;
+  std::vector<SweepAxis> sweep;          // `trainsim sweep` runs every combination; `run` ignores it
   std::string scenario_yaml;             // scenario text after --set overrides
   std::string platform_yaml;             // the platform file's text
 

@@ -105,3 +105,13 @@ TEST_CASE("a validation bound wider than the target must say why") {
   CHECK(e.find("bound-without-reason.yaml:16:3: error: a validation 'bound' and its 'bound_reason' go together") !=
         std::string::npos);
 }
+
+TEST_CASE("sweep axes are read in order, and an axis without a list of values is rejected where it is written") {
+  auto s = scenario::load_scenario(kScenarios / "sweep-nvlink-cluster.yaml");
+  REQUIRE(s.sweep.size() == 2);
+  CHECK(s.sweep[0].path == "platform.gpu.nvlink_bandwidth");
+  CHECK(s.sweep[1].values == std::vector<std::string>{"512", "1024", "2048"});
+  std::string e = errors_of(kData / "bad-sweep.yaml");
+  CHECK(e.find("bad-sweep.yaml:17:17: error: sweep axis 'cluster.gpus' needs a non-empty list") != std::string::npos);
+  CHECK(e.find("bad-sweep.yaml:18:25: error: sweep axis 'parallel.micro_batch'") != std::string::npos);
+}
