@@ -1,0 +1,41 @@
+"""load_sweep reads the table of `trainsim sweep` (docs/summary-format.md) with typed figures."""
+from __future__ import annotations
+
+import pytest
+
+import trainsim_analysis as ta
+
+HEADER = ("point,platform.gpu.nvlink_bandwidth,cluster.gpus,status,gpus,iteration_time_s,tokens_per_s,mfu,"
+          "time_to_train_days,energy_mwh,average_it_power_kw,cost_total,cost_currency,carbon_t,"
+          "memory_per_gpu_gib,summary,error")
+
+
+def write(tmp_path, rows):
+    (tmp_path / "sweep.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    return tmp_path
+
+
+def test_a_sweep_table_has_typed_figures_and_knows_its_axes(tmp_path):
+    d = write(tmp_path, [
+        "0,600 GB/s,512,ok,512,53.8352,58432.6,0.393751,59.4231,559.657,356.749,802322,USD,216.028,55.4064,"
+        "points/point-0000.json,",
+        '1,400 GB/s,500,error,,,,,,,,,,,,,"--set cluster.gpus: error: not a multiple, of 8"',
+    ])
+    t = ta.load_sweep(d)
+    assert t.attrs["axes"] == ["platform.gpu.nvlink_bandwidth", "cluster.gpus"]
+    assert t.loc[0, "time_to_train_days"] == pytest.approx(59.4231)
+    assert t.loc[0, "platform.gpu.nvlink_bandwidth"] == "600 GB/s"  # axis values stay as written
+    assert t.loc[1, "status"] == "error"
+    assert "not a multiple, of 8" in t.loc[1, "error"]
+    assert t["mfu"].isna().tolist() == [False, True]
+
+
+def test_a_directory_without_a_table_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"sweep\.csv: no sweep table"):
+        ta.load_sweep(tmp_path)
+
+
+def test_a_csv_that_is_not_a_sweep_table_is_refused(tmp_path):
+    (tmp_path / "sweep.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not a trainsim sweep table"):
+        ta.load_sweep(tmp_path)

@@ -1,0 +1,32 @@
+"""The table `trainsim sweep SCENARIO.yaml -o DIR` writes (docs/summary-format.md, "Sweep table")."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+# Columns every sweep table has after its axis columns, in order.
+FIGURES = ["status", "gpus", "iteration_time_s", "tokens_per_s", "mfu", "time_to_train_days", "energy_mwh",
+           "average_it_power_kw", "cost_total", "cost_currency", "carbon_t", "memory_per_gpu_gib", "summary",
+           "error"]
+
+
+def load_sweep(directory: str | Path) -> pd.DataFrame:
+    """One row per point, indexed by `point`; `axes` in `df.attrs` names the axis columns.
+
+    Points that could not run keep their row (status "error", the reason in `error`, NaN figures).
+    """
+    path = Path(directory) / "sweep.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no sweep table (run `trainsim sweep SCENARIO.yaml -o {directory}`)")
+    # Axis values stay text ("400 GB/s"); the figures are numbers.
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(table.columns[:1]) != ["point"] or list(table.columns[-len(FIGURES):]) != FIGURES:
+        raise ValueError(f"{path}: not a trainsim sweep table (expected point, the axes, then {', '.join(FIGURES)})")
+    axes = list(table.columns[1:-len(FIGURES)])
+    numeric = [c for c in FIGURES if c not in ("status", "cost_currency", "summary", "error")]
+    for column in ["point", *numeric]:
+        table[column] = pd.to_numeric(table[column].replace("", None), errors="raise")
+    table = table.set_index("point")
+    table.attrs["axes"] = axes
+    return table
