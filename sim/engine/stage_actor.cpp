@@ -58,7 +58,7 @@ void StageActor::operator()() {
     // The parameters the last optimizer step updated, gathered layer by layer in the order the
     // forward passes need them (NCCL runs them in order on the data-parallel stream).
     if (gathers_ahead())
-      for (int c = 0; c < job_.chunks; ++c) start_reductions(Reduction::gather_bucket, c, done_);
+      for (int c = 0; c < job_.chunks; ++c) start_gathers(c);
     for (std::size_t i = 0; i < passes.size(); ++i) {
       run_pass(i, passes[i]);
       if (leader_ && world_.progress) world_.progress((double(it) * passes.size() + i + 1) / total_passes);
@@ -92,7 +92,7 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
     if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
   if (sharded()) {  // ZeRO 3: this pass's layers are gathered ahead of it, every micro-batch
-    start_reductions(Reduction::gather_bucket, pass.chunk, done_);
+    start_gathers(pass.chunk);
     pass_after_gathers(pass);
   } else if (gathers_ahead() && index == first_forward_[pass.chunk]) {
     pass_after_gathers(pass);
@@ -115,7 +115,7 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     if (now() > t0) record(EventKind::pp_wait, t0, now(), 0, 0, &pass);
   }
   if (sharded()) {  // ZeRO 3: gathered again for the backward; each layer's gradients scattered after it
-    start_reductions(Reduction::gather_bucket, pass.chunk, done_);
+    start_gathers(pass.chunk);
     pass_after_gathers(pass);
   } else if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
     // The chunk's gradients are complete after its last backward: layer by layer, in
@@ -124,7 +124,7 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     for (int b = 0; b < buckets; ++b) {
       compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization, &pass,
               c.backward_flops.value() / buckets);
-      start_reductions(Reduction::bucket, pass.chunk, done_);
+      start_reductions(Reduction::bucket, pass.chunk);
     }
   } else {
     compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization, &pass, c.backward_flops.value());
@@ -155,7 +155,7 @@ void StageActor::pass_after_gathers(const workload::PipelinePass& pass) {
       record(EventKind::dp_gather, t0, now(), 0, 0, &pass);
     }
     compute(seconds, tp, utilization, &pass, flops);
-    if (!pass.forward && sharded()) start_reductions(Reduction::bucket, pass.chunk, done_);
+    if (!pass.forward && sharded()) start_reductions(Reduction::bucket, pass.chunk);
   }
 }
 
@@ -199,7 +199,7 @@ void StageActor::finish_iteration() {
   // The last pass of a stage is always a backward: the reduction's exposed part starts now.
   double t0 = now();
   if (world_.reducers) {
-    if (!job_.overlap_reduction && !sharded()) start_reductions(Reduction::whole, 0, done_);
+    if (!job_.overlap_reduction && !sharded()) start_reductions(Reduction::whole);
     GradientReducers::wait(done_);
     if (now() > t0) record(EventKind::dp_reduce, t0, now());
   }
@@ -210,7 +210,7 @@ void StageActor::finish_iteration() {
   if (now() > t0) record(EventKind::optimizer, t0, now());
   if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather && !gathers_ahead()) {
     t0 = now();
-    start_reductions(Reduction::gather, 0, done_);
+    start_reductions(Reduction::gather);
     GradientReducers::wait(done_);
     tally_.dp_exposed += now() - t0;
     if (now() > t0) record(EventKind::dp_gather, t0, now());
@@ -242,19 +242,20 @@ void StageActor::meter_energy(int iteration) {
   (iteration == job_.iterations - 1 ? world_.energy_end : world_.energy_start) = joules;
 }
 
-void StageActor::start_reductions(Reduction which, int chunk, Completion& done) {
+void StageActor::start_reductions(Reduction which, int chunk) {
   for (int t : reduce_ranks_) {
     const GroupCollectives& g = world_.reducers->group(s_, t);
-    if (which == Reduction::gather_bucket) {  // one gather per bucket, each with its own completion
-      if (const auto* schedule = g.gather_bucket[chunk].get())
-        for (auto& bucket : gathered_[chunk]) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, bucket);
-      continue;
-    }
     const collectives::Schedule* schedule = which == Reduction::bucket  ? g.bucket[chunk].get()
                                             : which == Reduction::whole ? g.whole.get()
                                                                         : g.gather.get();
-    if (schedule) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, done);
+    if (schedule) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, done_);
   }
+}
+
+void StageActor::start_gathers(int chunk) {
+  for (int t : reduce_ranks_)
+    if (const auto* schedule = world_.reducers->group(s_, t).gather_bucket[chunk].get())
+      for (auto& bucket : gathered_[chunk]) world_.reducers->start(job_.gpu(d_, s_, t), *schedule, bucket);
 }
 
 }  // namespace trainsim::engine::detail

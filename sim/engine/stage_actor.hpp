@@ -76,10 +76,12 @@ private:
   void meter_energy(int iteration);
   bool gathers_ahead() const;  // ZeRO 1-2 parameters gathered at the next forward (overlapped)
   bool sharded() const;        // ZeRO 3: parameters gathered ahead of every pass
-  enum class Reduction { bucket, whole, gather, gather_bucket };
+  enum class Reduction { bucket, whole, gather };
   // Queues the collectives of `which` (of `chunk`) for every tensor rank this actor stands for,
-  // counted in `done`.
-  void start_reductions(Reduction which, int chunk, Completion& done);
+  // counted in done_.
+  void start_reductions(Reduction which, int chunk = 0);
+  // Queues one parameter all-gather per bucket of `chunk`, each counted in its own gathered_ entry.
+  void start_gathers(int chunk);
 
   TrainingWorld& world_;
   const TrainingJob& job_;
