@@ -6,7 +6,7 @@ import pytest
 import trainsim_analysis as ta
 
 HEADER = ("point,platform.gpu.nvlink_bandwidth,cluster.gpus,status,gpus,iteration_time_s,tokens_per_s,mfu,"
-          "time_to_train_days,energy_mwh,average_it_power_kw,cost_total,cost_currency,carbon_t,"
+          "time_to_train_days,time_to_train_with_failures_days,goodput,energy_mwh,average_it_power_kw,cost_total,cost_currency,carbon_t,"
           "memory_per_gpu_gib,summary,error")
 
 
@@ -17,9 +17,9 @@ def write(tmp_path, rows):
 
 def test_a_sweep_table_has_typed_figures_and_knows_its_axes(tmp_path):
     d = write(tmp_path, [
-        "0,600 GB/s,512,ok,512,53.8352,58432.6,0.393751,59.4231,559.657,356.749,802322,USD,216.028,55.4064,"
+        "0,600 GB/s,512,ok,512,53.8352,58432.6,0.393751,59.4231,62.1,0.956,559.657,356.749,802322,USD,216.028,55.4064,"
         "points/point-0000.json,",
-        '1,400 GB/s,500,error,,,,,,,,,,,,,"--set cluster.gpus: error: not a multiple, of 8"',
+        '1,400 GB/s,500,error,,,,,,,,,,,,,,,"--set cluster.gpus: error: not a multiple, of 8"',
     ])
     t = ta.load_sweep(d)
     assert t.attrs["axes"] == ["platform.gpu.nvlink_bandwidth", "cluster.gpus"]
@@ -28,6 +28,7 @@ def test_a_sweep_table_has_typed_figures_and_knows_its_axes(tmp_path):
     assert t.loc[1, "status"] == "error"
     assert "not a multiple, of 8" in t.loc[1, "error"]
     assert t["mfu"].isna().tolist() == [False, True]
+    assert t.loc[0, "goodput"] == pytest.approx(0.956)
 
 
 def test_a_directory_without_a_table_says_how_to_make_one(tmp_path):

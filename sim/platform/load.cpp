@@ -141,6 +141,16 @@ FacilitySpec read_facility(Reader& r) {
   return f;
 }
 
+ReliabilitySpec read_reliability(Reader& r) {
+  ReliabilitySpec s;
+  s.gpu_mtbf = r.seconds("gpu_mtbf", Need::required, Sign::positive).value_or(units::Seconds(1));
+  s.restart_time = r.seconds("restart_time", Need::required).value_or(units::Seconds(0));
+  s.checkpoint_write_bandwidth = r.bandwidth("checkpoint_write_bandwidth", Need::required).value_or(units::Bandwidth(1));
+  s.checkpoint_read_bandwidth = r.bandwidth("checkpoint_read_bandwidth", Need::required).value_or(units::Bandwidth(1));
+  r.reject_unknown_keys();
+  return s;
+}
+
 // Checks that need more than one section: can the described network connect every GPU?
 void check_consistency(const Platform& p, Reader& root, Diagnostics& d) {
   const NetworkSpec& net = p.network;
@@ -205,6 +215,7 @@ Platform load_platform(const Document& document, const Value* overrides) {
   if (auto r = root.map("network", Need::required)) p.network = read_network(*r);
   if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
   if (auto r = root.map("costs", Need::optional)) p.costs = read_costs(*r);
+  if (auto r = root.map("reliability", Need::optional)) p.reliability = read_reliability(*r);
   root.reject_unknown_keys();
   if (d.ok()) check_consistency(p, root, d);
   d.throw_if_any();

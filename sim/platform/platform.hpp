@@ -118,6 +118,16 @@ struct CostSpec {
   std::optional<units::Money> cloud_gpu_hour;    // when set, the run is priced as cloud rental
 };
 
+// How often the cluster interrupts a job and what it takes to resume (docs/reliability-model.md).
+struct ReliabilitySpec {
+  // Mean time between job-interrupting failures of any cause (GPU, HBM, host, network, software),
+  // normalised per GPU: a job on n GPUs is interrupted every gpu_mtbf / n on average.
+  units::Seconds gpu_mtbf{0};
+  units::Seconds restart_time{0};  // from the interruption to training again, checkpoint load excluded
+  units::Bandwidth checkpoint_write_bandwidth{0};  // the storage's aggregate rate for the job's checkpoint
+  units::Bandwidth checkpoint_read_bandwidth{0};
+};
+
 struct Platform {
   std::string name;
   std::filesystem::path file;  // where it was loaded from
@@ -126,6 +136,7 @@ struct Platform {
   NetworkSpec network;
   FacilitySpec facility;
   std::optional<CostSpec> costs;
+  std::optional<ReliabilitySpec> reliability;  // absent: failures are not modelled
 
   int gpu_count() const { return network.nodes * node.gpus; }
 };

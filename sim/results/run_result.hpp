@@ -3,7 +3,7 @@
 // Owns: RunResult (what `trainsim run` reports: iteration time and its breakdown, throughput, MFU,
 // memory, time-to-train) and its two renderings, a terminal summary and the summary JSON whose
 // keys are a contract (docs/summary-format.md). Depends on: units/, workload/memory.hpp,
-// engine/train.hpp (the breakdown type).
+// engine/train.hpp (the breakdown type), power/, cost/, reliability/.
 #pragma once
 
 #include <optional>
@@ -14,12 +14,23 @@
 #include "cost/cost.hpp"
 #include "engine/train.hpp"
 #include "power/energy.hpp"
+#include "reliability/reliability.hpp"
 #include "units/quantity.hpp"
 #include "workload/memory.hpp"
 
 namespace trainsim::results {
 
 inline constexpr int kSummarySchemaVersion = 1;
+
+// The run with interruptions, checkpoints and restarts (when the platform describes its
+// reliability; docs/reliability-model.md).
+struct RunReliability {
+  units::Seconds job_mtbf{0};          // the platform's per-GPU MTBF / GPUs
+  units::Bytes checkpoint{0};          // weights and optimizer state of the whole model
+  units::Seconds checkpoint_write{0};  // checkpoint / write bandwidth: the job stalls this long
+  units::Seconds restart{0};           // restart time + checkpoint / read bandwidth
+  reliability::Outcome outcome;        // interval, expected time to train, failures, goodput
+};
 
 struct RunResult {
   std::string scenario;
@@ -35,6 +46,7 @@ struct RunResult {
   units::FlopRate hardware_flops_per_gpu{0};  // counting recomputation, as Megatron-LM reports
   double mfu = 0;                             // model FLOP utilisation of the dense peak
   units::Seconds time_to_train{0};            // iterations x iteration time (no failures)
+  std::optional<RunReliability> reliability;  // with failures, when the platform describes them
   workload::MemoryBreakdown memory;
   power::EnergyBreakdown energy;              // of the whole run
   std::optional<cost::RunCost> cost;          // absent when the platform describes no costs

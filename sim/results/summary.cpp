@@ -63,6 +63,17 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   out << "memory per GPU  " << r.memory.to_string() << " (pipeline stage " << r.memory.stage << ")\n";
   out << "training run    " << r.iterations << " iterations of " << units::format_fixed(r.tokens_per_iteration, 0) << " tokens: "
       << units::format_fixed(r.time_to_train.value() / 86400.0, 2) << " days\n";
+  if (r.reliability) {
+    const auto& f = *r.reliability;
+    const auto& o = f.outcome;
+    out << "failures        job MTBF " << units::format_seconds(f.job_mtbf) << "; checkpoint "
+        << units::format_bytes(f.checkpoint) << " written in " << units::format_seconds(f.checkpoint_write) << " every "
+        << units::format_seconds(o.interval) << " of training (" << (o.optimal ? "Daly's optimum" : "as set")
+        << "); restart " << units::format_seconds(f.restart) << "\n"
+        << "                " << units::format_fixed(o.expected_failures, 0) << " interruptions expected: "
+        << units::format_fixed(o.expected.value() / 86400.0, 2) << " days, goodput "
+        << units::format_fixed(100 * o.goodput, 1) << "% (energy and cost below: the failure-free run)\n";
+  }
   const auto& e = r.energy;
   out << "energy          " << units::format_joules(e.total) << " at the facility: GPUs " << units::format_joules(e.gpu)
       << ", nodes " << units::format_joules(e.node) << ", network "
@@ -106,6 +117,21 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
   out << "  \"iterations\": " << r.iterations << ",\n";
   out << "  \"simulated_iterations\": " << r.simulated_iterations << ",\n";
   out << "  \"time_to_train_s\": " << json_number(r.time_to_train.value()) << ",\n";
+  if (r.reliability) {
+    const auto& f = *r.reliability;
+    const auto& o = f.outcome;
+    out << "  \"reliability\": {\"job_mtbf_s\": " << json_number(f.job_mtbf.value())
+        << ", \"checkpoint_bytes\": " << json_number(f.checkpoint.value())
+        << ", \"checkpoint_write_s\": " << json_number(f.checkpoint_write.value())
+        << ", \"restart_s\": " << json_number(f.restart.value())
+        << ", \"checkpoint_interval_s\": " << json_number(o.interval.value())
+        << ", \"interval_optimal\": " << (o.optimal ? "true" : "false")
+        << ", \"expected_failures\": " << json_number(o.expected_failures)
+        << ", \"expected_time_to_train_s\": " << json_number(o.expected.value())
+        << ", \"goodput\": " << json_number(o.goodput) << "},\n";
+  } else {
+    out << "  \"reliability\": null,\n";
+  }
   out << "  \"memory_per_gpu_bytes\": " << json_number(r.memory.total().value()) << ",\n";
   out << "  \"memory_breakdown_bytes\": {\"weights\": " << json_number(r.memory.weights.value())
       << ", \"gradients\": " << json_number(r.memory.gradients.value()) << ", \"optimizer\": "

@@ -271,6 +271,11 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
     s.training.tokens = r->number("tokens", Need::optional, 1, 1e18);
     s.training.iterations = r->integer("iterations", Need::optional, 1, 1LL << 40);
     s.training.seed = static_cast<std::uint64_t>(r->integer("seed", Need::optional, 0, 1LL << 62).value_or(1));
+    s.training.checkpoint_interval = r->seconds("checkpoint_interval", Need::optional, Sign::positive);
+    if (s.training.checkpoint_interval && !s.platform.reliability)
+      d.error(r->location_of("checkpoint_interval"),
+              "checkpoint_interval needs failures to trade against (expected a reliability: section in the platform, "
+              "docs/reliability-model.md)");
     if (s.training.tokens.has_value() == s.training.iterations.has_value())
       d.error(r->location(), "training needs exactly one of 'tokens' or 'iterations'");
     r->reject_unknown_keys();

@@ -24,6 +24,9 @@ struct TrainingRun {
   std::optional<double> tokens;         // tokens to train on, or
   std::optional<long long> iterations;  // a number of iterations
   std::uint64_t seed = 1;
+  // Compute time between checkpoints, when the platform describes its reliability; absent: Daly's
+  // optimum (docs/reliability-model.md).
+  std::optional<units::Seconds> checkpoint_interval;
 };
 
 // A published figure the scenario reproduces (scenarios/validation/): what, where from, how much.

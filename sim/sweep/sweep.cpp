@@ -41,9 +41,21 @@ std::vector<std::string> leading(int point, const std::vector<scenario::Override
 }
 
 // The figures after the axis values and the status, in this order.
-const char* const kFigures[] = {"gpus",       "iteration_time_s", "tokens_per_s",       "mfu",
-                                "time_to_train_days", "energy_mwh", "average_it_power_kw", "cost_total",
-                                "cost_currency", "carbon_t", "memory_per_gpu_gib", "summary", "error"};
+const char* const kFigures[] = {"gpus",
+                                "iteration_time_s",
+                                "tokens_per_s",
+                                "mfu",
+                                "time_to_train_days",
+                                "time_to_train_with_failures_days",
+                                "goodput",
+                                "energy_mwh",
+                                "average_it_power_kw",
+                                "cost_total",
+                                "cost_currency",
+                                "carbon_t",
+                                "memory_per_gpu_gib",
+                                "summary",
+                                "error"};
 constexpr std::size_t kFigureCount = sizeof kFigures / sizeof kFigures[0];
 }  // namespace
 
@@ -77,6 +89,8 @@ std::string table_row(int point, const std::vector<scenario::Override>& values, 
   f.push_back(number(r.tokens_per_s));
   f.push_back(number(r.mfu));
   f.push_back(number(r.time_to_train.value() / 86400.0));
+  f.push_back(r.reliability ? number(r.reliability->outcome.expected.value() / 86400.0) : "");
+  f.push_back(r.reliability ? number(r.reliability->outcome.goodput) : "");
   f.push_back(number(r.energy.total.value() / 3.6e9));
   f.push_back(number(r.energy.average_it_power.value() / 1e3));
   f.push_back(r.cost ? number(r.cost->total) : "");

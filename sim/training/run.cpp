@@ -9,6 +9,7 @@
 #include "engine/train.hpp"
 #include "topology/topology.hpp"
 #include "training/costs.hpp"
+#include "workload/memory.hpp"
 #include "workload/model.hpp"
 
 namespace trainsim::training {
@@ -19,6 +20,24 @@ double peak_utilization(const engine::TrainingJob& job) {
   for (const auto& stage : job.costs)
     for (const auto& c : stage) u = std::max({u, c.forward_utilization, c.backward_utilization});
   return u;
+}
+
+// The failure-free run stretched by interruptions, checkpoints and restarts (Daly 2006).
+results::RunReliability run_reliability(const scenario::Scenario& s, int gpus, units::Seconds failure_free) {
+  const platform::ReliabilitySpec& spec = *s.platform.reliability;
+  results::RunReliability r;
+  r.job_mtbf = spec.gpu_mtbf / double(gpus);
+  r.checkpoint = workload::checkpoint_bytes(s.model, s.memory);
+  r.checkpoint_write = r.checkpoint / spec.checkpoint_write_bandwidth;
+  r.restart = spec.restart_time + r.checkpoint / spec.checkpoint_read_bandwidth;
+  reliability::Inputs in;
+  in.failure_free = failure_free;
+  in.job_mtbf = r.job_mtbf;
+  in.checkpoint_write = r.checkpoint_write;
+  in.restart = r.restart;
+  in.interval = s.training.checkpoint_interval;
+  r.outcome = reliability::expected_run(in);
+  return r;
 }
 }  // namespace
 
@@ -81,6 +100,7 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
   // MFU against the dense peak of the training precision (bf16/fp16, or fp8).
   r.mfu = r.model_flops_per_gpu.value() / compute::KernelModel(s.platform.gpu, s.plan.precision).peak().value();
   r.time_to_train = r.breakdown.iteration * double(r.iterations);
+  if (s.platform.reliability) r.reliability = run_reliability(s, r.gpus, r.time_to_train);
   r.memory = s.memory_per_gpu;
   power::RunTiming timing{r.breakdown.iteration, r.iterations, r.gpus, peak_utilization(job)};
   r.energy = power::run_energy(s.platform, topology, report.energy, timing);

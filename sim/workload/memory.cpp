@@ -40,6 +40,10 @@ units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPla
   return attention_and_mlp_bytes(m, p, o);
 }
 
+units::Bytes checkpoint_bytes(const TransformerModel& m, const MemoryOptions& o) {
+  return units::Bytes(count_parameters(m).total * (o.state.weights + o.state.optimizer));
+}
+
 MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
   const ParameterCount params = count_parameters(m);
   const int chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;

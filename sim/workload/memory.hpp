@@ -44,6 +44,11 @@ struct MemoryBreakdown {
 // 2022, Table 2, generalised to grouped-query attention and SwiGLU).
 units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
 
+// A training checkpoint: every parameter's 16-bit weight and optimizer state (fp32 master copy
+// and Adam's two moments: weights + optimizer bytes of StateBytes, 14 per parameter by default),
+// summed over all shards; gradients are not saved.
+units::Bytes checkpoint_bytes(const TransformerModel& m, const MemoryOptions& o);
+
 // Memory of the most loaded GPU: every pipeline stage is evaluated and the largest returned.
 MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
 

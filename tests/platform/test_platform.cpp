@@ -141,3 +141,21 @@ TEST_CASE("the intra-node size ramp interpolates measured nccl-tests bus bandwid
   auto a800 = platform::load_platform(kPlatforms / "dgx-a800-1024.yaml");
   CHECK(a800.node.intra_busbw_curve.size() == p.node.intra_busbw_curve.size());
 }
+
+TEST_CASE("reliability figures are read with their units: Llama 3's 50,700 GPU-hours, Tectonic's 2 TB/s") {
+  auto p = platform::load_platform(kPlatforms / "h100-16k.yaml");
+  REQUIRE(p.reliability);
+  CHECK(p.reliability->gpu_mtbf.value() == rel(50700 * 3600.0));
+  CHECK(p.reliability->checkpoint_write_bandwidth.value() == rel(2e12));
+  CHECK(p.reliability->restart_time.value() == rel(600.0));
+  CHECK(!platform::load_platform(kPlatforms / "v100-10k.yaml").reliability);  // optional
+}
+
+TEST_CASE("an incomplete reliability section names what is missing and what is wrong") {
+  auto d = errors_of(kData / "reliability-incomplete.yaml");
+  REQUIRE(!d.ok());
+  const std::string all = d.to_string();
+  CHECK(all.find("missing required key 'checkpoint_read_bandwidth' in reliability") != std::string::npos);
+  CHECK(all.find("reliability-incomplete.yaml:22:17: error: 'restart_time': \"10 mins\" is not a duration") !=
+        std::string::npos);
+}

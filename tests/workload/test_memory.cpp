@@ -137,3 +137,12 @@ TEST_CASE("an overlapped parameter gather without ZeRO is refused with the reaso
   p.zero_stage = 1;
   CHECK(plan_problems(m, p, 64).empty());
 }
+
+TEST_CASE("the 1T model's checkpoint is Narayanan et al.'s 13.8 TB within 3% (section 5.10)") {
+  // Table 1's last row: 128 layers, hidden 25,600, 160 heads, vocabulary 51,200; 14 bytes per
+  // parameter (16-bit weights, fp32 master copy, two fp32 Adam moments).
+  const auto one_trillion = gpt(128, 25600, 160);
+  const double bytes = checkpoint_bytes(one_trillion, {}).value();
+  CHECK(bytes == rel(14.0 * count_parameters(one_trillion).total));
+  CHECK(bytes == rel(13.8e12).epsilon(0.03));
+}
