@@ -244,9 +244,9 @@ std::string format_bandwidth(Bandwidth bw) {
 }
 
 std::string format_seconds(Seconds t) {
-  static const char* const u[] = {"ns", "us", "ms", "s", "h", "days"};
-  static const double f[] = {1e-9, 1e-6, 1e-3, 1.0, 3600.0, 86400.0};
-  return format_with(t.value(), u, f, 6);
+  static const char* const u[] = {"ns", "us", "ms", "s", "min", "h", "days"};
+  static const double f[] = {1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0, 86400.0};
+  return format_with(t.value(), u, f, 7);
 }
 
 std::string format_flop_rate(FlopRate r) {

@@ -36,7 +36,7 @@ EnergyPrice parse_energy_price(std::string_view text);    // "0.08 USD/kWh", "0.
 std::string format_bytes(Bytes b);            // "80 GB", "1.07 GB"
 std::string format_bytes_binary(Bytes b);     // "80 GiB": memory capacities, as nvidia-smi counts them
 std::string format_bandwidth(Bandwidth bw);   // "300 GB/s"
-std::string format_seconds(Seconds t);        // "12.3 us", "4.56 s", "34.2 days"
+std::string format_seconds(Seconds t);        // "12.3 us", "4.56 s", "11.8 min", "34.2 days"
 std::string format_flop_rate(FlopRate r);     // "312 TFLOP/s"
 std::string format_watts(Watts p);            // "700 W", "6.5 MW"
 std::string format_joules(Joules e);
