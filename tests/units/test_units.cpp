@@ -103,3 +103,11 @@ TEST_CASE("formatting uses decimal prefixes like datasheets") {
   CHECK(format_bytes_binary(Bytes(80.0 * gibi)) == "80 GiB");
   CHECK(format_joules(Joules(1287 * 3.6e9)) == "1287 MWh");
 }
+
+TEST_CASE("durations are shown in the largest unit that keeps them at or above one, minutes included") {
+  CHECK(format_seconds(Seconds(27.9)) == "27.9 s");
+  CHECK(format_seconds(Seconds(708)) == "11.8 min");
+  CHECK(format_seconds(Seconds(7.9 * 3600)) == "7.9 h");
+  CHECK(format_seconds(Seconds(30.79 * 86400)) == "30.8 days");
+  CHECK(parse_seconds(format_seconds(Seconds(600))).value() == 600.0);  // "10 min" reads back
+}
