@@ -89,6 +89,7 @@ ParallelPlan read_plan(Reader& r) {
                     .value_or(TrainingPrecision::bf16);
   p.overlap_gradient_reduction = r.boolean("overlap_gradient_reduction", Need::optional).value_or(true);
   p.overlap_parameter_gather = r.boolean("overlap_parameter_gather", Need::optional).value_or(false);
+  p.overlap_tensor_parallel_comm = r.boolean("overlap_tensor_parallel_comm", Need::optional).value_or(false);
   r.reject_unknown_keys();
   return p;
 }

@@ -4,6 +4,8 @@
 #include "training/costs.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "compute/kernel_time.hpp"
 #include "workload/ops.hpp"
@@ -40,7 +42,42 @@ struct LayerTimes {
   Seconds forward{0}, backward{0}, recompute{0};
   Seconds forward_busy{0}, backward_busy{0};  // time x utilization, for the passes' power
   double forward_flops = 0, backward_flops = 0;  // executed, recomputation included
+  // The GEMMs each sequence-parallel collective runs beside when TP communication is overlapped:
+  // the four linears' forward GEMMs (QKV, projection, MLP up, MLP down), their data-gradient
+  // GEMMs, and the weight-gradient GEMMs of the two column-parallel linears (the re-gathers).
+  std::vector<Seconds> linear_forward, linear_data_gradient, column_weight_gradient;
 };
+
+// The four tensor-parallel linears of a layer, by kernel name (workload/ops.cpp).
+int linear_index(const std::string& name) {
+  if (name == "QKV") return 0;
+  if (name == "attention projection") return 1;
+  if (name == "MLP up" || name == "MLP gate and up") return 2;
+  if (name == "MLP down") return 3;
+  return -1;
+}
+
+void collect_linears(const compute::KernelModel& km, const std::vector<Kernel>& fwd, const std::vector<Kernel>& bwd,
+                     LayerTimes& lt) {
+  lt.linear_forward.assign(4, Seconds(0));
+  lt.linear_data_gradient.assign(4, Seconds(0));
+  lt.column_weight_gradient.assign(2, Seconds(0));
+  for (const auto& k : fwd)
+    if (int i = linear_index(k.name); i >= 0) lt.linear_forward[i] += km.time(k).time;
+  const std::string data = " data gradient", weight = " weight gradient";
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  for (const auto& k : bwd) {
+    if (ends_with(k.name, data)) {
+      if (int i = linear_index(k.name.substr(0, k.name.size() - data.size())); i >= 0)
+        lt.linear_data_gradient[i] += km.time(k).time;
+    } else if (ends_with(k.name, weight)) {
+      const int i = linear_index(k.name.substr(0, k.name.size() - weight.size()));
+      if (i == 0 || i == 2) lt.column_weight_gradient[i / 2] += km.time(k).time;
+    }
+  }
+}
 
 // Adds the kernels' time and their busy time (time x utilization) to a pass's totals.
 void add_kernels(const compute::KernelModel& km, const std::vector<Kernel>& kernels, Seconds& time, Seconds& busy) {
@@ -63,6 +100,7 @@ LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& 
   lt.forward_busy = km.busy(fwd);
   lt.backward_busy = km.busy(bwd);
   lt.forward_flops = flops_of(fwd);
+  if (s.plan.overlap_tensor_parallel_comm) collect_linears(km, fwd, bwd, lt);
   lt.backward_flops = flops_of(bwd) + (s.plan.recompute == Recomputation::full ? lt.forward_flops : 0);
   if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward, lt.backward_busy += lt.forward_busy;
   if (s.plan.recompute == Recomputation::selective)
@@ -136,6 +174,23 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   // Distributed saved activations: the layer input is all-gathered from the tensor ranks before it
   // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
   else if (full && s.memory.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
+  if (s.plan.overlap_tensor_parallel_comm) {
+    // Megatron-Core's --tp-comm-overlap (Transformer Engine): each sequence-parallel all-gather or
+    // reduce-scatter (half an all-reduce, c) is split into t chunks pipelined with the GEMM beside
+    // it (g), so the pair takes max(c, g) + min(c, g)/t and the exposed communication is that
+    // minus g: c/t when the GEMM is longer, c - g + g/t when the collective is.
+    const Seconds half = c.tp_all_reduce * 0.5;
+    const double chunks = s.plan.tensor;
+    auto exposed = [&](const std::vector<Seconds>& gemms) {
+      Seconds sum(0);
+      for (Seconds g : gemms) sum += std::max(half, g) + std::min(half, g) / chunks - g;
+      return sum;
+    };
+    const Seconds ep_forward = moe ? c.ep_all_to_all * 2.0 : Seconds(0);
+    r.forward_comm = exposed(lt.linear_forward) + ep_forward;
+    r.backward_comm = exposed(lt.linear_data_gradient) + exposed(lt.column_weight_gradient) +
+                      (full ? exposed(lt.linear_forward) : Seconds(0)) + ep_forward * (full ? 2.0 : 1.0);
+  }
   r.forward = lt.forward + r.forward_comm;
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;

@@ -42,6 +42,9 @@ std::vector<std::string> plan_problems(const TransformerModel& m, const Parallel
     out.push_back("sequence parallelism needs the sequence length " + str(m.sequence) +
                   " to be a multiple of tensor parallelism " + str(p.tensor));
   if (p.zero_stage < 0 || p.zero_stage > 3) out.push_back("ZeRO stage must be 0, 1, 2 or 3");
+  if (p.overlap_tensor_parallel_comm && (!p.sequence_parallel || p.tensor < 2))
+    out.push_back("overlap_tensor_parallel_comm overlaps the all-gathers and reduce-scatters of sequence parallelism "
+                  "(expected sequence_parallel: true and tensor > 1, as Megatron-Core's --tp-comm-overlap requires)");
   if (p.overlap_parameter_gather && p.zero_stage == 0)
     out.push_back("overlap_parameter_gather needs ZeRO stage 1 or more (at stage 0 every replica updates its own "
                   "parameters: there is nothing to gather)");

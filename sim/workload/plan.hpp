@@ -35,6 +35,9 @@ struct ParallelPlan {
   // ZeRO >= 1: the updated parameters are all-gathered layer by layer ahead of the next forward
   // (Megatron-LM --overlap-param-gather, FSDP prefetch) instead of after the optimizer step.
   bool overlap_parameter_gather = false;
+  // Sequence-parallel all-gathers and reduce-scatters pipelined with the GEMMs beside them
+  // (Megatron-Core --tp-comm-overlap, Transformer Engine userbuffers); needs sequence parallelism.
+  bool overlap_tensor_parallel_comm = false;
 
   int gpus() const { return data * tensor * pipeline; }
   // Micro-batches each pipeline processes per iteration (gradient accumulation steps).

@@ -7,6 +7,7 @@
 
 #include "approx.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,19 +15,27 @@
 #include "approx.hpp"
 #include "scenario/scenario.hpp"
 #include "topology/topology.hpp"
+#include "compute/kernel_time.hpp"
 #include "training/costs.hpp"
+#include "workload/ops.hpp"
 
 using namespace trainsim;
 
 namespace {
-training::LayerPassTimes layer_22b(const char* recompute, const char* sequence_parallel = "false",
-                                   const char* distribute_saved_activations = "false") {
+scenario::Scenario scenario_22b(const char* recompute, const char* sequence_parallel = "false",
+                                const char* distribute_saved_activations = "false", const char* overlap_tp = "false") {
   auto file = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios/validation/korthikanti-22b-full.yaml";
   // One layer, as the paper measures it (the whole 48-layer model does not fit without recomputation).
-  auto s = scenario::load_scenario(file, {{"parallel.recompute", recompute},
-                                          {"parallel.sequence_parallel", sequence_parallel},
-                                          {"implementation.distribute_saved_activations", distribute_saved_activations},
-                                          {"model.layers", "1"}});
+  return scenario::load_scenario(file, {{"parallel.recompute", recompute},
+                                        {"parallel.sequence_parallel", sequence_parallel},
+                                        {"implementation.distribute_saved_activations", distribute_saved_activations},
+                                        {"parallel.overlap_tensor_parallel_comm", overlap_tp},
+                                        {"model.layers", "1"}});
+}
+
+training::LayerPassTimes layer_22b(const char* recompute, const char* sequence_parallel = "false",
+                                   const char* distribute_saved_activations = "false", const char* overlap_tp = "false") {
+  auto s = scenario_22b(recompute, sequence_parallel, distribute_saved_activations, overlap_tp);
   topology::Topology t(s.platform);
   return training::layer_pass_times(s, t, 0);
 }
@@ -68,6 +77,29 @@ TEST_CASE("distributed saved activations add one all-gather of the layer input (
   const double all_reduce = full.forward_comm.value() / 2;  // the forward runs two
   CHECK(distributed.backward_comm.value() - full.backward_comm.value() == trainsim::test::rel(0.5 * all_reduce, 1e-9));
   CHECK(distributed.forward.value() == trainsim::test::rel(full.forward.value(), 1e-12));
+}
+
+TEST_CASE("overlapped TP communication exposes c/t beside a longer GEMM and c - g + g/t beside a shorter one") {
+  // Megatron-Core's --tp-comm-overlap: each sequence-parallel collective (c, half an all-reduce)
+  // pipelined in t = 8 chunks with its GEMM (g). Forward: the four linears' GEMMs.
+  const auto plain = layer_22b("none", "true"), overlapped = layer_22b("none", "true", "false", "true");
+  const double c = plain.forward_comm.value() / 4, t = 8;  // the forward runs four halves
+  const auto s = scenario_22b("none", "true", "false", "true");
+  compute::KernelModel km(s.platform.gpu, s.plan.precision);
+  double expected = 0;
+  int linears = 0;
+  for (const auto& k : workload::layer_forward_kernels(s.model, s.plan, s.memory, 0))
+    if (k.name == "QKV" || k.name == "attention projection" || k.name == "MLP up" || k.name == "MLP down") {
+      const double g = km.time(k).time.value();
+      expected += std::max(c, g) + std::min(c, g) / t - g;
+      ++linears;
+    }
+  REQUIRE(linears == 4);
+  CHECK(overlapped.forward_comm.value() == trainsim::test::rel(expected, 1e-9));
+  CHECK(overlapped.forward_comm.value() < 0.5 * plain.forward_comm.value());  // mostly hidden
+  CHECK(overlapped.backward_comm.value() < 0.5 * plain.backward_comm.value());
+  CHECK(overlapped.forward.value() - overlapped.forward_comm.value() ==
+        trainsim::test::rel(plain.forward.value() - plain.forward_comm.value(), 1e-9));  // same compute
 }
 
 TEST_CASE("memory of the 22B and 175B models matches Korthikanti et al.'s Figure 1 within 5%") {

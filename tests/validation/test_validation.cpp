@@ -56,10 +56,11 @@ std::vector<double> predict_in_child(const scenario::Scenario& s) {
     return std::vector<double>(s.published.size(), NAN);
   }
 }
-}  // namespace
 
-TEST_CASE("published training runs stay within the documented error envelope") {
-  const auto dir = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios/validation";
+// Every published figure of the scenarios in `folder` (under scenarios/), predicted, in file order;
+// the table of published figure, prediction and error printed.
+std::vector<Case> predict_folder(const char* folder) {
+  const auto dir = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios" / folder;
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir))
     if (e.path().extension() == ".yaml") files.push_back(e.path());
@@ -81,6 +82,12 @@ TEST_CASE("published training runs stay within the documented error envelope") {
   for (const auto& c : cases)
     std::printf("| %s | %s | %s | %.4g | %.4g | %+.1f%% |\n", c.name.c_str(), c.source.c_str(), c.metric.c_str(),
                 c.published, c.predicted, 100 * c.error());
+  return cases;
+}
+}  // namespace
+
+TEST_CASE("published training runs stay within the documented error envelope") {
+  const std::vector<Case> cases = predict_folder("validation");
   // Energy figures (energy, carbon, power) and performance figures (throughput, time) have
   // separate targets.
   auto is_energy = [](const Case& c) {
@@ -108,4 +115,13 @@ TEST_CASE("published training runs stay within the documented error envelope") {
     CHECK(std::fabs(c.error()) <= c.bound.value_or(is_energy(c) ? 0.20 : 0.15));
   }
   CHECK(median <= 0.07);
+}
+
+TEST_CASE("cross-checks beyond the calibration set run, and their errors are printed for docs/validation.md") {
+  // scenarios/crosscheck/: published runs whose configuration the sources leave partly open
+  // (Megatron-Core's H100 weak scaling). Not held to the targets: docs/validation.md says what
+  // they show and what the model lacks. Each must still simulate and give a finite prediction.
+  const std::vector<Case> cases = predict_folder("crosscheck");
+  CHECK(cases.size() == 9);
+  for (const auto& c : cases) CHECK(c.predicted > 0);
 }

@@ -146,3 +146,17 @@ TEST_CASE("the 1T model's checkpoint is Narayanan et al.'s 13.8 TB within 3% (se
   CHECK(bytes == rel(14.0 * count_parameters(one_trillion).total));
   CHECK(bytes == rel(13.8e12).epsilon(0.03));
 }
+
+TEST_CASE("overlapped TP communication without sequence parallelism is refused with the reason") {
+  auto m = gpt3_175b();
+  ParallelPlan p;
+  p.data = 8;
+  p.tensor = 8;
+  p.global_batch = 8;
+  p.overlap_tensor_parallel_comm = true;
+  auto problems = plan_problems(m, p, 64);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("expected sequence_parallel: true and tensor > 1") != std::string::npos);
+  p.sequence_parallel = true;
+  CHECK(plan_problems(m, p, 64).empty());
+}
