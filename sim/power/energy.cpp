@@ -13,6 +13,13 @@ units::Watts host_power(const platform::NodeSpec& node, double busy_fraction) {
   return node.host_idle_power + (node.host_power - node.host_idle_power) * busy_fraction;
 }
 
+units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus) {
+  const double nodes = std::ceil(double(gpus) / p.node.gpus);
+  const double switches = t.leaf_count() + t.spine_count();
+  return p.gpu.idle_power * double(gpus) + p.node.host_idle_power * nodes +
+         (p.network.switch_power ? *p.network.switch_power * switches : units::Watts(0));
+}
+
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
                            const engine::EnergyReport& per_iteration, const RunTiming& timing) {
   EnergyBreakdown e;

@@ -39,6 +39,10 @@ units::Watts gpu_power(const platform::GpuSpec& gpu, double utilization);
 // figure linearly with the fraction of time its GPUs are busy.
 units::Watts host_power(const platform::NodeSpec& node, double busy_fraction);
 
+// The IT power of a job's GPUs, nodes and the fabric while nothing computes (GPUs idle, hosts at
+// idle, every switch on): what a stalled job draws, e.g. while it writes a checkpoint or restarts.
+units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus);
+
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
                            const engine::EnergyReport& per_iteration, const RunTiming& timing);
 

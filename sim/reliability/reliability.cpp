@@ -1,9 +1,12 @@
 #include "reliability/reliability.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 namespace trainsim::reliability {
+
+using units::Seconds;
 
 units::Seconds young_interval(units::Seconds checkpoint_write, units::Seconds job_mtbf) {
   return units::Seconds(std::sqrt(2.0 * checkpoint_write.value() * job_mtbf.value()));
@@ -38,6 +41,11 @@ Outcome expected_run(const Inputs& in) {
   }
   out.expected_failures = out.expected.value() / in.job_mtbf.value();
   out.goodput = out.expected.value() > 0 ? in.failure_free.value() / out.expected.value() : 1.0;
+  const double segments = out.interval.value() > 0 ? in.failure_free.value() / out.interval.value() : 0;
+  out.checkpointing = in.checkpoint_write * segments;
+  out.restarting = in.restart * out.expected_failures;
+  const Seconds extra = out.expected - in.failure_free;
+  out.lost_work = units::Seconds(std::max(0.0, (extra - out.checkpointing - out.restarting).value()));
   return out;
 }
 

@@ -29,6 +29,10 @@ struct Outcome {
   units::Seconds expected{0};   // T_w: expected wall time with checkpoints, failures and restarts
   double expected_failures = 0; // T_w / M
   double goodput = 0;           // T_s / T_w: the share of wall time that advances training
+  // Where the extra wall time T_w - T_s goes, in expectation: writing the checkpoints of the
+  // T_s / tau completed segments, restarting after each of the T_w / M interruptions, and the
+  // work lost to them (the rest, redone at training pace).
+  units::Seconds checkpointing{0}, restarting{0}, lost_work{0};
 };
 
 // Young 1974: sqrt(2 delta M), the first-order optimum for delta << M.

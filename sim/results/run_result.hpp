@@ -30,6 +30,10 @@ struct RunReliability {
   units::Seconds checkpoint_write{0};  // checkpoint / write bandwidth: the job stalls this long
   units::Seconds restart{0};           // restart time + checkpoint / read bandwidth
   reliability::Outcome outcome;        // interval, expected time to train, failures, goodput
+  // The run's energy and cost with the extra wall time: lost work redone at the run's average IT
+  // power, checkpoint stalls and restarts at its idle IT power; hardware amortised over T_w.
+  units::Joules expected_energy{0};
+  std::optional<cost::RunCost> expected_cost;
 };
 
 struct RunResult {

@@ -72,7 +72,10 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
         << "); restart " << units::format_seconds(f.restart) << "\n"
         << "                " << units::format_fixed(o.expected_failures, 0) << " interruptions expected: "
         << units::format_fixed(o.expected.value() / 86400.0, 2) << " days, goodput "
-        << units::format_fixed(100 * o.goodput, 1) << "% (energy and cost below: the failure-free run)\n";
+        << units::format_fixed(100 * o.goodput, 1) << "%, " << units::format_joules(f.expected_energy);
+    if (f.expected_cost)
+      out << ", " << units::format_fixed(f.expected_cost->total / 1e6, 2) << " M " << f.expected_cost->currency;
+    out << " (energy and cost below: without failures)\n";
   }
   const auto& e = r.energy;
   out << "energy          " << units::format_joules(e.total) << " at the facility: GPUs " << units::format_joules(e.gpu)
@@ -128,7 +131,10 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
         << ", \"interval_optimal\": " << (o.optimal ? "true" : "false")
         << ", \"expected_failures\": " << json_number(o.expected_failures)
         << ", \"expected_time_to_train_s\": " << json_number(o.expected.value())
-        << ", \"goodput\": " << json_number(o.goodput) << "},\n";
+        << ", \"goodput\": " << json_number(o.goodput)
+        << ", \"expected_energy_j\": " << json_number(f.expected_energy.value())
+        << ", \"expected_cost_total\": " << (f.expected_cost ? json_number(f.expected_cost->total) : std::string("null"))
+        << "},\n";
   } else {
     out << "  \"reliability\": null,\n";
   }

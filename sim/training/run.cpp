@@ -100,13 +100,21 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
   // MFU against the dense peak of the training precision (bf16/fp16, or fp8).
   r.mfu = r.model_flops_per_gpu.value() / compute::KernelModel(s.platform.gpu, s.plan.precision).peak().value();
   r.time_to_train = r.breakdown.iteration * double(r.iterations);
-  if (s.platform.reliability) r.reliability = run_reliability(s, r.gpus, r.time_to_train);
   r.memory = s.memory_per_gpu;
   power::RunTiming timing{r.breakdown.iteration, r.iterations, r.gpus, peak_utilization(job)};
   r.energy = power::run_energy(s.platform, topology, report.energy, timing);
   const int switches = topology.leaf_count() + topology.spine_count();
   if (s.platform.costs) r.cost = cost::run_cost(s.platform, switches, r.gpus, r.time_to_train, r.energy.total);
   r.carbon = s.platform.facility.carbon_intensity * r.energy.total;
+  if (s.platform.reliability) {
+    r.reliability = run_reliability(s, r.gpus, r.time_to_train);
+    const reliability::Outcome& o = r.reliability->outcome;
+    const units::Joules overhead = r.energy.average_it_power * o.lost_work +
+                                   power::idle_it_power(s.platform, topology, r.gpus) * (o.checkpointing + o.restarting);
+    r.reliability->expected_energy = r.energy.total + overhead * s.platform.facility.pue;
+    if (s.platform.costs)
+      r.reliability->expected_cost = cost::run_cost(s.platform, switches, r.gpus, o.expected, r.reliability->expected_energy);
+  }
   r.assumptions = s.assumptions;
   if (trace) fill_trace(s, topology, std::move(report), *trace);
   r.wall_time = units::Seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

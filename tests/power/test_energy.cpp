@@ -30,3 +30,14 @@ TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, swit
   // Peak: 1,024 x (68 + (400 - 68) x 0.9) W + 128 x 3,300 W + 80 x 250 W.
   CHECK(e.peak_it_power.value() == rel(1024 * (68 + 332 * 0.9) + 128 * 3300.0 + 80 * 250.0));
 }
+
+TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch") {
+  auto p = platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
+  topology::Topology t(p);
+  const double switches = t.leaf_count() + t.spine_count();
+  // 1,024 GPUs in 128 nodes: GPUs at idle, hosts at host_idle_power, switches at switch_power
+  const double expected = 1024 * p.gpu.idle_power.value() + 128 * p.node.host_idle_power.value() +
+                          switches * p.network.switch_power->value();
+  CHECK(power::idle_it_power(p, t, 1024).value() == test::rel(expected));
+  CHECK(power::idle_it_power(p, t, 8).value() < power::idle_it_power(p, t, 1024).value());
+}

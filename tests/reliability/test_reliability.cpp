@@ -67,3 +67,19 @@ TEST_CASE("a run's outcome: Daly's interval unless one is given, failures T_w / 
   in.interval = Seconds(0);
   CHECK_THROWS_AS(reliability::expected_run(in), std::invalid_argument);
 }
+
+TEST_CASE("the extra wall time splits into checkpoint writes, restarts and lost work (half an interval per failure)") {
+  reliability::Inputs in;
+  in.failure_free = Seconds(30 * 86400.0);
+  in.job_mtbf = Seconds(200 * 3600.0);
+  in.checkpoint_write = Seconds(30);
+  in.restart = Seconds(900);
+  in.interval = Seconds(1800);
+  const auto o = reliability::expected_run(in);
+  // checkpoints: T_s / tau x delta; restarts: failures x R; the rest is lost work
+  CHECK(o.checkpointing.value() == test::rel(30 * 86400.0 / 1800 * 30));
+  CHECK(o.restarting.value() == test::rel(o.expected_failures * 900));
+  CHECK((o.checkpointing + o.restarting + o.lost_work).value() == test::rel(o.expected.value() - in.failure_free.value()));
+  // first order in 1/M: each failure loses about half a segment (tau + delta)/2; within 5%
+  CHECK(o.lost_work.value() == test::rel(o.expected_failures * (1800 + 30) / 2.0, 0.05));
+}
