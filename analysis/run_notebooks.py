@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Executes the analysis notebooks against a directory of traces; fails if any cell fails.
 
-    /usr/bin/python3 analysis/run_notebooks.py --traces build/traces --out build/notebooks
+    /usr/bin/python3 analysis/run_notebooks.py --traces build/traces --sweep build/sweep --out build/notebooks
 
 Executed copies (with outputs) go to --out, never into the source tree, whose notebooks stay
 stripped. The kernel is "python3": Debian's kernelspec (python3-ipykernel) runs /usr/bin/python3,
@@ -26,10 +26,12 @@ NOTEBOOKS = HERE / "notebooks"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def _environment(traces: Path, scratch: Path) -> None:
-    """What the kernel inherits: the traces, the package on the path, inline figures, and
-    Jupyter/IPython state in a scratch directory (CI homes may be read-only)."""
+def _environment(traces: Path, sweep: Path | None, scratch: Path) -> None:
+    """What the kernel inherits: the traces and the sweep, the package on the path, inline
+    figures, and Jupyter/IPython state in a scratch directory (CI homes may be read-only)."""
     os.environ["TRAINSIM_TRACE_DIR"] = str(traces.resolve())
+    if sweep is not None:
+        os.environ["TRAINSIM_SWEEP_DIR"] = str(sweep.resolve())
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(HERE), os.environ.get("PYTHONPATH", "")) if p)
     os.environ.pop("MPLBACKEND", None)          # let ipykernel use its inline backend
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Execute the analysis notebooks (nbclient).")
     ap.add_argument("--traces", type=Path, required=True,
                     help="directory of traces, passed to the notebooks as TRAINSIM_TRACE_DIR")
+    ap.add_argument("--sweep", type=Path,
+                    help="directory a `trainsim sweep` wrote, passed as TRAINSIM_SWEEP_DIR")
     ap.add_argument("--out", type=Path, required=True, help="where executed copies are written")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     ap.add_argument("notebooks", nargs="*", type=Path,
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     failed = []
     with tempfile.TemporaryDirectory(prefix="trainsim-nb-") as scratch:
-        _environment(args.traces, Path(scratch))
+        _environment(args.traces, args.sweep, Path(scratch))
         for nb in notebooks:
             error = execute(nb.resolve(), args.out, args.timeout)
             status = "ok" if error is None else "FAILED"

@@ -10,8 +10,8 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_both_notebooks_exist():
-    assert [p.name for p in NOTEBOOKS] == ["01-single-run.ipynb", "02-a100-a800-h800.ipynb"]
+def test_the_notebooks_exist():
+    assert [p.name for p in NOTEBOOKS] == ["01-single-run.ipynb", "02-a100-a800-h800.ipynb", "03-sweep.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

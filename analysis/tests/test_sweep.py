@@ -40,3 +40,26 @@ def test_a_csv_that_is_not_a_sweep_table_is_refused(tmp_path):
     (tmp_path / "sweep.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not a trainsim sweep table"):
         ta.load_sweep(tmp_path)
+
+
+def test_a_sweep_plot_draws_one_line_per_value_of_the_grouping_axis(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = write(tmp_path, [
+        "0,600 GB/s,512,ok,512,53.8,58432,0.39,59.4,62.1,0.956,559.7,356.7,802322,USD,216.0,55.4,p0.json,",
+        "1,600 GB/s,1024,ok,1024,27.9,112766,0.38,30.8,32.3,0.955,565.0,695.1,826690,USD,218.1,55.4,p1.json,",
+        "2,400 GB/s,512,ok,512,57.9,54371,0.37,63.9,66.8,0.955,576.4,341.9,860242,USD,222.5,55.4,p2.json,",
+        "3,400 GB/s,1024,error,,,,,,,,,,,,,,,\"bad\"",
+    ])
+    t = ta.load_sweep(d)
+    fig, ax = plt.subplots()
+    ta.sweep_plot(t, ax, x="cluster.gpus", y="time_to_train_days", by="platform.gpu.nvlink_bandwidth")
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    assert list(lines[0].get_xdata()) == [512, 1024]
+    assert list(lines[1].get_ydata()) == [63.9]  # the failed point is left out
+    with pytest.raises(KeyError, match="no column 'nope'"):
+        ta.sweep_plot(t, ax, x="cluster.gpus", y="nope")
+    plt.close(fig)

@@ -13,11 +13,11 @@ from trainsim_analysis.figures import (COMPARISON_TRACES, load_comparison, new_f
                                        save_figure, trace_dir, trace_path)
 from trainsim_analysis.metrics import busy_time, cost, energy_j, iteration_events, summary_table
 from trainsim_analysis.plots import links, power, timeline
-from trainsim_analysis.sweep import load_sweep
+from trainsim_analysis.sweep import load_sweep, sweep_dir, sweep_plot
 from trainsim_analysis.trace import KNOWN_SCHEMA_VERSIONS, Run, load
 
 __all__ = [
     "COMPARISON_TRACES", "KNOWN_SCHEMA_VERSIONS", "Run", "busy_time", "compare", "cost", "energy_j",
-    "iteration_events", "links", "load", "load_comparison", "load_sweep", "new_figure", "power", "readme_figures",
+    "iteration_events", "links", "load", "load_comparison", "load_sweep", "sweep_dir", "sweep_plot", "new_figure", "power", "readme_figures",
     "save_figure", "summary_table", "timeline", "trace_dir", "trace_path",
 ]

@@ -30,3 +30,36 @@ def load_sweep(directory: str | Path) -> pd.DataFrame:
     table = table.set_index("point")
     table.attrs["axes"] = axes
     return table
+
+
+def sweep_dir() -> Path:
+    """The sweep the notebooks read: $TRAINSIM_SWEEP_DIR (run_notebooks.py --sweep sets it)."""
+    import os
+
+    value = os.environ.get("TRAINSIM_SWEEP_DIR")
+    if not value:
+        raise FileNotFoundError("TRAINSIM_SWEEP_DIR is not set (the directory `trainsim sweep ... -o DIR` wrote)")
+    return Path(value)
+
+
+def sweep_plot(table: pd.DataFrame, ax, x: str, y: str, by: str | None = None, label: str | None = None):
+    """`y` against `x` for the points that ran, one line per value of the axis `by`; returns ax.
+
+    `x` and `by` are axis columns (their values as written; `x` must read as numbers), `y` a
+    figure column such as "time_to_train_days".
+    """
+    ok = table[table["status"] == "ok"]
+    if ok.empty:
+        raise ValueError("sweep_plot: no point of the sweep ran (every row has status 'error')")
+    for column in [x, y] + ([by] if by else []):
+        if column not in table.columns:
+            raise KeyError(f"sweep_plot: no column {column!r} (columns: {', '.join(table.columns)})")
+    groups = ok.groupby(by, sort=False) if by else [(None, ok)]
+    for value, rows in groups:
+        rows = rows.assign(_x=pd.to_numeric(rows[x], errors="raise")).sort_values("_x")
+        name = label or y
+        ax.plot(rows["_x"], rows[y], marker="o", label=f"{name} ({by} = {value})" if by else name)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend()
+    return ax
