@@ -216,6 +216,12 @@ Platform load_platform(const Document& document, const Value* overrides) {
   if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
   if (auto r = root.map("costs", Need::optional)) p.costs = read_costs(*r);
   if (auto r = root.map("reliability", Need::optional)) p.reliability = read_reliability(*r);
+  if (auto r = root.map("storage", Need::optional)) {
+    StorageSpec storage;
+    storage.power = r->watts("power", Need::required).value_or(units::Watts(0));
+    r->reject_unknown_keys();
+    p.storage = storage;
+  }
   root.reject_unknown_keys();
   if (d.ok()) check_consistency(p, root, d);
   d.throw_if_any();

@@ -118,6 +118,11 @@ struct CostSpec {
   std::optional<units::Money> cloud_gpu_hour;    // when set, the run is priced as cloud rental
 };
 
+// The storage system that serves the job (datasets, checkpoints): powered all run long.
+struct StorageSpec {
+  units::Watts power{0};
+};
+
 // How often the cluster interrupts a job and what it takes to resume (docs/reliability-model.md).
 struct ReliabilitySpec {
   // Mean time between job-interrupting failures of any cause (GPU, HBM, host, network, software),
@@ -137,6 +142,7 @@ struct Platform {
   FacilitySpec facility;
   std::optional<CostSpec> costs;
   std::optional<ReliabilitySpec> reliability;  // absent: failures are not modelled
+  std::optional<StorageSpec> storage;          // absent: storage energy is not counted
 
   int gpu_count() const { return network.nodes * node.gpus; }
 };

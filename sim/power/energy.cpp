@@ -17,7 +17,8 @@ units::Watts idle_it_power(const platform::Platform& p, const topology::Topology
   const double nodes = std::ceil(double(gpus) / p.node.gpus);
   const double switches = t.leaf_count() + t.spine_count();
   return p.gpu.idle_power * double(gpus) + p.node.host_idle_power * nodes +
-         (p.network.switch_power ? *p.network.switch_power * switches : units::Watts(0));
+         (p.network.switch_power ? *p.network.switch_power * switches : units::Watts(0)) +
+         (p.storage ? p.storage->power : units::Watts(0));
 }
 
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
@@ -32,6 +33,8 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   e.node = host * nodes * run;
   e.network_counted = p.network.switch_power.has_value();
   if (e.network_counted) e.network = *p.network.switch_power * switches * run;
+  e.storage_counted = p.storage.has_value();
+  if (e.storage_counted) e.storage = p.storage->power * run;
   const units::Joules it = e.it();
   e.total = it * p.facility.pue;
   e.facility = e.total - it;
@@ -39,7 +42,8 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   const units::Watts busiest_gpu = gpu_power(p.gpu, timing.peak_utilization);
   e.peak_node_power = busiest_gpu * double(std::min(timing.gpus, p.node.gpus)) + p.node.host_power;
   e.peak_it_power = busiest_gpu * double(timing.gpus) + p.node.host_power * nodes +
-                    (e.network_counted ? *p.network.switch_power * switches : units::Watts(0));
+                    (e.network_counted ? *p.network.switch_power * switches : units::Watts(0)) +
+                    (e.storage_counted ? p.storage->power : units::Watts(0));
   return e;
 }
 

@@ -16,13 +16,15 @@ struct EnergyBreakdown {
   units::Joules gpu{0};       // the GPUs (SimGrid host energy plugin, extrapolated)
   units::Joules node{0};      // non-GPU parts of the nodes in use
   units::Joules network{0};   // every leaf and spine switch of the fabric
+  units::Joules storage{0};   // the storage system, when the platform describes it
   units::Joules facility{0};  // cooling and power distribution: (PUE - 1) x IT
   units::Joules total{0};     // IT x PUE
-  units::Joules it() const { return gpu + node + network; }
+  units::Joules it() const { return gpu + node + network + storage; }
   units::Watts average_it_power{0};
   units::Watts peak_it_power{0};  // every GPU at its busiest pass at once, nodes and switches at load
   units::Watts peak_node_power{0};  // one node: its GPUs at their busiest pass, its host at load
   bool network_counted = false;   // false when the platform gives no switch_power
+  bool storage_counted = false;   // false when the platform describes no storage
 };
 
 struct RunTiming {

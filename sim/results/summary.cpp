@@ -80,8 +80,9 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   const auto& e = r.energy;
   out << "energy          " << units::format_joules(e.total) << " at the facility: GPUs " << units::format_joules(e.gpu)
       << ", nodes " << units::format_joules(e.node) << ", network "
-      << (e.network_counted ? units::format_joules(e.network) : std::string("not described"))
-      << ", cooling and power delivery " << units::format_joules(e.facility) << "\n";
+      << (e.network_counted ? units::format_joules(e.network) : std::string("not described"));
+  if (e.storage_counted) out << ", storage " << units::format_joules(e.storage);
+  out << ", cooling and power delivery " << units::format_joules(e.facility) << "\n";
   out << "IT power        " << units::format_watts(e.average_it_power) << " average, " << units::format_watts(e.peak_it_power)
       << " peak (" << units::format_watts(e.peak_node_power) << " per node)\n";
   if (r.cost) {
@@ -146,6 +147,7 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
   const auto& e = r.energy;
   out << "  \"energy_j\": {\"gpu\": " << json_number(e.gpu.value()) << ", \"node\": " << json_number(e.node.value())
       << ", \"network\": " << (e.network_counted ? json_number(e.network.value()) : std::string("null"))
+      << ", \"storage\": " << (e.storage_counted ? json_number(e.storage.value()) : std::string("null"))
       << ", \"facility\": " << json_number(e.facility.value()) << ", \"total\": " << json_number(e.total.value()) << "},\n";
   out << "  \"average_it_power_w\": " << json_number(e.average_it_power.value()) << ",\n";
   out << "  \"peak_it_power_w\": " << json_number(e.peak_it_power.value()) << ",\n";

@@ -159,3 +159,10 @@ TEST_CASE("an incomplete reliability section names what is missing and what is w
   CHECK(all.find("reliability-incomplete.yaml:22:17: error: 'restart_time': \"10 mins\" is not a duration") !=
         std::string::npos);
 }
+
+TEST_CASE("a storage section gives the storage system's power") {
+  auto p = platform::load_platform(kData / "with-storage.yaml");
+  REQUIRE(p.storage);
+  CHECK(p.storage->power.value() == rel(30e3));
+  CHECK(!platform::load_platform(kPlatforms / "dgx-a100-1024.yaml").storage);
+}

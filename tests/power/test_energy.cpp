@@ -41,3 +41,24 @@ TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch"
   CHECK(power::idle_it_power(p, t, 1024).value() == test::rel(expected));
   CHECK(power::idle_it_power(p, t, 8).value() < power::idle_it_power(p, t, 1024).value());
 }
+
+TEST_CASE("a described storage system draws its power all run long, counted in IT energy and peak") {
+  auto p = platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
+  topology::Topology t(p);
+  engine::EnergyReport iteration;
+  iteration.gpu = units::Joules(1e7);
+  iteration.gpu_busy_fraction = 0.5;
+  power::RunTiming timing{units::Seconds(20), 1000, 1024, 0.9};
+  const auto without = power::run_energy(p, t, iteration, timing);
+  CHECK(!without.storage_counted);
+  p.storage = platform::StorageSpec{units::Watts(30e3)};
+  const auto with = power::run_energy(p, t, iteration, timing);
+  CHECK(with.storage_counted);
+  CHECK(with.storage.value() == rel(30e3 * 20.0 * 1000));  // 30 kW over the run
+  CHECK(with.total.value() == rel((without.it().value() + with.storage.value()) * 1.1));
+  CHECK(with.peak_it_power.value() == rel(without.peak_it_power.value() + 30e3));
+  CHECK(power::idle_it_power(p, t, 1024).value() ==
+        rel(power::idle_it_power(platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) /
+                                                         "platforms/dgx-a100-1024.yaml"),
+                                 t, 1024).value() + 30e3));
+}
