@@ -6,7 +6,7 @@ import pytest
 import trainsim_analysis as ta
 
 HEADER = ("point,platform.gpu.nvlink_bandwidth,cluster.gpus,status,gpus,iteration_time_s,tokens_per_s,mfu,"
-          "time_to_train_days,time_to_train_with_failures_days,goodput,energy_mwh,average_it_power_kw,cost_total,cost_currency,carbon_t,"
+          "time_to_train_days,time_to_train_with_failures_days,goodput,energy_mwh,energy_with_failures_mwh,average_it_power_kw,cost_total,cost_with_failures_total,cost_currency,carbon_t,"
           "memory_per_gpu_gib,summary,error")
 
 
@@ -17,9 +17,9 @@ def write(tmp_path, rows):
 
 def test_a_sweep_table_has_typed_figures_and_knows_its_axes(tmp_path):
     d = write(tmp_path, [
-        "0,600 GB/s,512,ok,512,53.8352,58432.6,0.393751,59.4231,62.1,0.956,559.657,356.749,802322,USD,216.028,55.4064,"
+        "0,600 GB/s,512,ok,512,53.8352,58432.6,0.393751,59.4231,62.1,0.956,559.657,575.0,356.749,802322,830000,USD,216.028,55.4064,"
         "points/point-0000.json,",
-        '1,400 GB/s,500,error,,,,,,,,,,,,,,,"--set cluster.gpus: error: not a multiple, of 8"',
+        '1,400 GB/s,500,error,,,,,,,,,,,,,,,,,"--set cluster.gpus: error: not a multiple, of 8"',
     ])
     t = ta.load_sweep(d)
     assert t.attrs["axes"] == ["platform.gpu.nvlink_bandwidth", "cluster.gpus"]
@@ -48,10 +48,10 @@ def test_a_sweep_plot_draws_one_line_per_value_of_the_grouping_axis(tmp_path):
     import matplotlib.pyplot as plt
 
     d = write(tmp_path, [
-        "0,600 GB/s,512,ok,512,53.8,58432,0.39,59.4,62.1,0.956,559.7,356.7,802322,USD,216.0,55.4,p0.json,",
-        "1,600 GB/s,1024,ok,1024,27.9,112766,0.38,30.8,32.3,0.955,565.0,695.1,826690,USD,218.1,55.4,p1.json,",
-        "2,400 GB/s,512,ok,512,57.9,54371,0.37,63.9,66.8,0.955,576.4,341.9,860242,USD,222.5,55.4,p2.json,",
-        "3,400 GB/s,1024,error,,,,,,,,,,,,,,,\"bad\"",
+        "0,600 GB/s,512,ok,512,53.8,58432,0.39,59.4,62.1,0.956,559.7,575,356.7,802322,830000,USD,216.0,55.4,p0.json,",
+        "1,600 GB/s,1024,ok,1024,27.9,112766,0.38,30.8,32.3,0.955,565.0,580,695.1,826690,860000,USD,218.1,55.4,p1.json,",
+        "2,400 GB/s,512,ok,512,57.9,54371,0.37,63.9,66.8,0.955,576.4,600,341.9,860242,890000,USD,222.5,55.4,p2.json,",
+        "3,400 GB/s,1024,error,,,,,,,,,,,,,,,,,\"bad\"",
     ])
     t = ta.load_sweep(d)
     fig, ax = plt.subplots()

@@ -7,8 +7,9 @@ import pandas as pd
 
 # Columns every sweep table has after its axis columns, in order.
 FIGURES = ["status", "gpus", "iteration_time_s", "tokens_per_s", "mfu", "time_to_train_days",
-           "time_to_train_with_failures_days", "goodput", "energy_mwh", "average_it_power_kw", "cost_total",
-           "cost_currency", "carbon_t", "memory_per_gpu_gib", "summary", "error"]
+           "time_to_train_with_failures_days", "goodput", "energy_mwh", "energy_with_failures_mwh",
+           "average_it_power_kw", "cost_total", "cost_with_failures_total", "cost_currency", "carbon_t",
+           "memory_per_gpu_gib", "summary", "error"]
 
 
 def load_sweep(directory: str | Path) -> pd.DataFrame:

@@ -49,8 +49,10 @@ const char* const kFigures[] = {"gpus",
                                 "time_to_train_with_failures_days",
                                 "goodput",
                                 "energy_mwh",
+                                "energy_with_failures_mwh",
                                 "average_it_power_kw",
                                 "cost_total",
+                                "cost_with_failures_total",
                                 "cost_currency",
                                 "carbon_t",
                                 "memory_per_gpu_gib",
@@ -92,8 +94,10 @@ std::string table_row(int point, const std::vector<scenario::Override>& values, 
   f.push_back(r.reliability ? number(r.reliability->outcome.expected.value() / 86400.0) : "");
   f.push_back(r.reliability ? number(r.reliability->outcome.goodput) : "");
   f.push_back(number(r.energy.total.value() / 3.6e9));
+  f.push_back(r.reliability ? number(r.reliability->expected_energy.value() / 3.6e9) : "");
   f.push_back(number(r.energy.average_it_power.value() / 1e3));
   f.push_back(r.cost ? number(r.cost->total) : "");
+  f.push_back(r.reliability && r.reliability->expected_cost ? number(r.reliability->expected_cost->total) : "");
   f.push_back(r.cost ? field(r.cost->currency) : "");
   f.push_back(number(r.carbon.value() / 1e3));
   f.push_back(number(r.memory.total().value() / (1024.0 * 1024.0 * 1024.0)));
