@@ -10,14 +10,25 @@
 using namespace trainsim;
 using trainsim::test::rel;
 
-TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, switches run flat, x PUE") {
-  auto p = platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
-  topology::Topology t(p);
+namespace {
+platform::Platform dgx_a100() {
+  return platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
+}
+
+// One simulated iteration of 10 MJ of GPU energy with the GPUs busy half the time, extrapolated
+// to 1,000 iterations of 20 s on 1,024 GPUs whose busiest pass runs at utilization 0.9.
+power::EnergyBreakdown a1024_run(const platform::Platform& p, const topology::Topology& t) {
   engine::EnergyReport iteration;
   iteration.gpu = units::Joules(1e7);
   iteration.gpu_busy_fraction = 0.5;
-  power::RunTiming timing{units::Seconds(20), 1000, 1024, 0.9};
-  auto e = power::run_energy(p, t, iteration, timing);
+  return power::run_energy(p, t, iteration, power::RunTiming{units::Seconds(20), 1000, 1024, 0.9});
+}
+}  // namespace
+
+TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, switches run flat, x PUE") {
+  auto p = dgx_a100();
+  topology::Topology t(p);
+  auto e = a1024_run(p, t);
   const double run = 20.0 * 1000;
   CHECK(e.gpu.value() == rel(1e10));
   // 128 nodes x (1,500 W idle + (3,300 - 1,500) W x 0.5) over the run.
@@ -32,7 +43,7 @@ TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, swit
 }
 
 TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch") {
-  auto p = platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
+  auto p = dgx_a100();
   topology::Topology t(p);
   const double switches = t.leaf_count() + t.spine_count();
   // 1,024 GPUs in 128 nodes: GPUs at idle, hosts at host_idle_power, switches at switch_power
@@ -43,22 +54,16 @@ TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch"
 }
 
 TEST_CASE("a described storage system draws its power all run long, counted in IT energy and peak") {
-  auto p = platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/dgx-a100-1024.yaml");
+  auto p = dgx_a100();
   topology::Topology t(p);
-  engine::EnergyReport iteration;
-  iteration.gpu = units::Joules(1e7);
-  iteration.gpu_busy_fraction = 0.5;
-  power::RunTiming timing{units::Seconds(20), 1000, 1024, 0.9};
-  const auto without = power::run_energy(p, t, iteration, timing);
+  const auto without = a1024_run(p, t);
   CHECK(!without.storage_counted);
+  const double idle_without = power::idle_it_power(p, t, 1024).value();
   p.storage = platform::StorageSpec{units::Watts(30e3)};
-  const auto with = power::run_energy(p, t, iteration, timing);
+  const auto with = a1024_run(p, t);
   CHECK(with.storage_counted);
   CHECK(with.storage.value() == rel(30e3 * 20.0 * 1000));  // 30 kW over the run
   CHECK(with.total.value() == rel((without.it().value() + with.storage.value()) * 1.1));
   CHECK(with.peak_it_power.value() == rel(without.peak_it_power.value() + 30e3));
-  CHECK(power::idle_it_power(p, t, 1024).value() ==
-        rel(power::idle_it_power(platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) /
-                                                         "platforms/dgx-a100-1024.yaml"),
-                                 t, 1024).value() + 30e3));
+  CHECK(power::idle_it_power(p, t, 1024).value() == rel(idle_without + 30e3));
 }

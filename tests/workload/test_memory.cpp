@@ -124,18 +124,25 @@ TEST_CASE("plan problems name the reason: GPU count, heads, layers, batch") {
   CHECK(batch);
 }
 
-TEST_CASE("an overlapped parameter gather without ZeRO is refused with the reason") {
-  auto m = gpt3_175b();
+namespace {
+// GPT-3 on 64 GPUs (data 8 x tensor 8), otherwise a default plan, for the overlap switches' checks.
+ParallelPlan gpt3_on_64() {
   ParallelPlan p;
   p.data = 8;
   p.tensor = 8;
   p.global_batch = 8;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("an overlapped parameter gather without ZeRO is refused with the reason") {
+  ParallelPlan p = gpt3_on_64();
   p.overlap_parameter_gather = true;
-  auto problems = plan_problems(m, p, 64);
+  auto problems = plan_problems(gpt3_175b(), p, 64);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("overlap_parameter_gather needs ZeRO stage 1 or more") != std::string::npos);
   p.zero_stage = 1;
-  CHECK(plan_problems(m, p, 64).empty());
+  CHECK(plan_problems(gpt3_175b(), p, 64).empty());
 }
 
 TEST_CASE("the 1T model's checkpoint is Narayanan et al.'s 13.8 TB within 3% (section 5.10)") {
@@ -148,15 +155,11 @@ TEST_CASE("the 1T model's checkpoint is Narayanan et al.'s 13.8 TB within 3% (se
 }
 
 TEST_CASE("overlapped TP communication without sequence parallelism is refused with the reason") {
-  auto m = gpt3_175b();
-  ParallelPlan p;
-  p.data = 8;
-  p.tensor = 8;
-  p.global_batch = 8;
+  ParallelPlan p = gpt3_on_64();
   p.overlap_tensor_parallel_comm = true;
-  auto problems = plan_problems(m, p, 64);
+  auto problems = plan_problems(gpt3_175b(), p, 64);
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("expected sequence_parallel: true and tensor > 1") != std::string::npos);
   p.sequence_parallel = true;
-  CHECK(plan_problems(m, p, 64).empty());
+  CHECK(plan_problems(gpt3_175b(), p, 64).empty());
 }
