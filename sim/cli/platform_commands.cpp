@@ -9,6 +9,7 @@
 #include "config/document.hpp"
 #include "platform/load.hpp"
 #include "scenario/scenario.hpp"
+#include "sweep/sweep.hpp"
 #include "topology/topology.hpp"
 #include "units/parse.hpp"
 
@@ -82,6 +83,23 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
   out << "graph      " << with_commas(static_cast<long long>(t.vertex_count())) << " vertices, "
       << with_commas(static_cast<long long>(t.link_count())) << " links: connected, no dangling port\n";
 }
+// Every point of a scenario's sweep: axes loads (a bad value or an infeasible plan is reported
+// with the point's values, as `trainsim sweep` would find it).
+bool sweep_points_load(const char* file, const scenario::Scenario& s) {
+  bool ok = true;
+  const auto points = sweep::points(s.sweep);
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    try {
+      scenario::load_scenario(file, points[k]);
+    } catch (const config::ConfigError& e) {
+      std::string values;
+      for (const auto& [path, value] : points[k]) values += (values.empty() ? "" : ", ") + path + "=" + value;
+      std::cerr << file << ": sweep point " << k << " (" << values << "): " << e.what();
+      ok = false;
+    }
+  }
+  return ok;
+}
 }  // namespace
 
 int run_validate(int argc, char** argv) {
@@ -98,7 +116,7 @@ int run_validate(int argc, char** argv) {
         topology::Topology t(s.platform);
         auto problems = t.check();
         for (const auto& p : problems) std::cerr << argv[i] << ": error: topology: " << p << "\n";
-        ok = problems.empty();
+        ok = problems.empty() && sweep_points_load(argv[i], s);
       } catch (const config::ConfigError& e) {
         std::cerr << e.what();
       }
