@@ -31,7 +31,7 @@ struct UsageError : std::runtime_error {
 constexpr const char* kUsage =
     "usage: trainsim nccl-tests --platform FILE --op all_reduce|reduce_scatter|all_gather|all_to_all|broadcast\n"
     "                           --gpus N --min-bytes 8M --max-bytes 8G\n"
-    "                           [--algo auto|ring|hierarchical|pipelined] [--fidelity auto|exact|aggregated]\n";
+    "                           [--algo auto|ring|hierarchical|pipelined|tree] [--fidelity auto|exact|aggregated]\n";
 
 struct Args {
   std::string platform;
@@ -92,7 +92,7 @@ Args parse_args(int argc, char** argv) {
   if (a.min_bytes < 1 || a.max_bytes < a.min_bytes)
     throw UsageError("sizes: expected 1 B <= --min-bytes <= --max-bytes");
   if (flags.count("--algo"))
-    a.algo = parsed(collectives::parse_algorithm(flags["--algo"]), "--algo", flags["--algo"], "auto, ring, hierarchical or pipelined");
+    a.algo = parsed(collectives::parse_algorithm(flags["--algo"]), "--algo", flags["--algo"], "auto, ring, hierarchical, pipelined or tree");
   if (flags.count("--fidelity"))
     a.fidelity = parsed(collectives::parse_fidelity(flags["--fidelity"]), "--fidelity", flags["--fidelity"],
                         "auto, exact or aggregated");

@@ -28,6 +28,7 @@ const char* to_string(Algorithm a) {
     case Algorithm::ring: return "ring";
     case Algorithm::hierarchical: return "hierarchical";
     case Algorithm::pipelined: return "pipelined";
+    case Algorithm::tree: return "tree";
     case Algorithm::direct: return "direct";
   }
   return "?";
@@ -51,7 +52,7 @@ std::optional<Operation> parse_operation(std::string_view name) {
 
 std::optional<Algorithm> parse_algorithm(std::string_view name) {
   for (Algorithm a : {Algorithm::automatic, Algorithm::ring, Algorithm::hierarchical, Algorithm::pipelined,
-                      Algorithm::direct})
+                      Algorithm::tree, Algorithm::direct})
     if (name == to_string(a)) return a;
   return std::nullopt;
 }
@@ -81,7 +82,18 @@ Algorithm choose_algorithm(Operation op, Algorithm requested, const Group& group
     return Algorithm::direct;
   }
   if (requested == Algorithm::direct)
-    throw std::invalid_argument(name + " has no 'direct' algorithm (expected auto, ring, hierarchical or pipelined)");
+    throw std::invalid_argument(name + " has no 'direct' algorithm (expected auto, ring, hierarchical, pipelined or tree)");
+  if (requested == Algorithm::tree) {
+    if (op != Operation::all_reduce)
+      throw std::invalid_argument(name + " has no 'tree' algorithm (NCCL's trees do all_reduce only)");
+    std::unordered_map<int, int> per_node;
+    for (int node : group.nodes)
+      if (++per_node[node] > 1)
+        throw std::invalid_argument(
+            "all_reduce 'tree' is modelled for one rank per node (NCCL chains the GPUs of a node, which is not "
+            "modelled; expected ring, hierarchical or pipelined)");
+    return Algorithm::tree;
+  }
   const bool node_aware = requested == Algorithm::hierarchical || requested == Algorithm::pipelined;
   if (op == Operation::broadcast) {
     if (node_aware)
@@ -112,6 +124,8 @@ std::unique_ptr<Schedule> make_schedule(const CollectiveSpec& spec, const Group&
   const Algorithm algorithm = choose_algorithm(spec.op, spec.algorithm, group);
   switch (spec.op) {
     case Operation::all_reduce:
+      if (algorithm == Algorithm::tree) return detail::make_tree_all_reduce(spec, group);
+      return detail::make_ring_schedule(spec, algorithm, group, tuning);
     case Operation::reduce_scatter:
     case Operation::all_gather: return detail::make_ring_schedule(spec, algorithm, group, tuning);
     case Operation::broadcast: return detail::make_chain_broadcast(spec, group, tuning);

@@ -1,7 +1,7 @@
 // collectives/collectives: collective operations as flow schedules (pure: no SimGrid).
 //
-// Owns: the collective algorithms (ring, hierarchical, pipelined hierarchical, pipelined chain
-// broadcast, direct
+// Owns: the collective algorithms (ring, hierarchical, pipelined hierarchical, double binary
+// tree, pipelined chain broadcast, direct
 // all-to-all, p2p send), the choice between them (like NCCL's), the choice between exact and
 // aggregated fidelity, and the nccl-tests reporting conventions (bus bandwidth factors).
 // A schedule says, for each rank, a sequence of steps; a step is a set of sends and receives that
@@ -26,15 +26,16 @@ enum class Operation { all_reduce, reduce_scatter, all_gather, all_to_all, broad
 // `automatic` picks like NCCL (see choose_algorithm). `direct` is what all_to_all and send use:
 // every pair talks directly, with no algorithm to choose. `hierarchical` runs its NVLink and
 // network phases one after the other (Horovod); `pipelined` overlaps them, as NCCL's chunked
-// rings and trees do: the same flows, started together.
-enum class Algorithm { automatic, ring, hierarchical, pipelined, direct };
+// rings and trees do: the same flows, started together. `tree` is NCCL's double binary tree
+// (all_reduce only), never chosen by `automatic` yet.
+enum class Algorithm { automatic, ring, hierarchical, pipelined, tree, direct };
 enum class Fidelity { automatic, exact, aggregated };
 
 const char* to_string(Operation op);
 const char* to_string(Algorithm a);
 const char* to_string(Fidelity f);
 std::optional<Operation> parse_operation(std::string_view name);  // "all_reduce", ...
-std::optional<Algorithm> parse_algorithm(std::string_view name);  // "auto", "ring", "hierarchical", "pipelined"
+std::optional<Algorithm> parse_algorithm(std::string_view name);  // "auto", "ring", "hierarchical", "pipelined", "tree"
 std::optional<Fidelity> parse_fidelity(std::string_view name);    // "auto", "exact", "aggregated"
 
 // The ranks of a communicator. rank r runs on GPU devices[r], which sits in node nodes[r].

@@ -4,6 +4,7 @@
 
 #include "approx.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -127,11 +128,33 @@ TEST_CASE("pipelined hierarchical all-reduce moves the hierarchical bytes in one
   }
 }
 
+TEST_CASE("the double binary tree sends S/2 each way on every edge of two complementary trees") {
+  const double S = 1 << 30;
+  const int n = 16;
+  auto s = make_schedule(spec(Operation::all_reduce, S, Algorithm::tree), grid(n, 1));
+  auto t = totals(*s, grid(n, 1));
+  CHECK(s->step_count(0) == 1);
+  CHECK(s->flow_count() == 4u * (n - 1));  // two trees of n - 1 edges, a flow up and one down each
+  CHECK(s->fidelity() == Fidelity::aggregated);
+  // Every rank is interior (two children) in at most one tree: it sends at most 2S, the busiest
+  // send exactly that (heap order: rank 1 has children 3 and 4 in tree A, is a leaf in tree B).
+  double most = 0;
+  for (int r = 0; r < n; ++r) most = std::max(most, t.sent[r]);
+  CHECK(most == trainsim::test::rel(2 * S));
+  CHECK(t.sent[1] == trainsim::test::rel(2 * S));
+  // latency: a round trip through a tree of depth floor(log2 16) = 4, on every flow
+  Step step;
+  s->step(0, 0, step);
+  for (const auto& x : step.sends) CHECK(x.latency_count == 8.0);
+  CHECK_THROWS_AS(make_schedule(spec(Operation::reduce_scatter, S, Algorithm::tree), grid(n, 1)), std::invalid_argument);
+  CHECK_THROWS_AS(make_schedule(spec(Operation::all_reduce, S, Algorithm::tree), grid(2, 8)), std::invalid_argument);
+}
+
 TEST_CASE("every send has a matching receive, in the same order, for every operation, algorithm and fidelity") {
   const Group g = grid(4, 4);
   for (Operation op : {Operation::all_reduce, Operation::reduce_scatter, Operation::all_gather,
                        Operation::all_to_all, Operation::broadcast})
-    for (Algorithm a : {Algorithm::ring, Algorithm::hierarchical, Algorithm::pipelined, Algorithm::direct})
+    for (Algorithm a : {Algorithm::ring, Algorithm::hierarchical, Algorithm::pipelined, Algorithm::tree, Algorithm::direct})
       for (Fidelity f : {Fidelity::exact, Fidelity::aggregated}) {
         const std::string what = std::string(to_string(op)) + " " + to_string(a) + " " + to_string(f);
         CAPTURE(what);
@@ -211,5 +234,6 @@ TEST_CASE("bad collective requests are refused with a reason") {
   CHECK(!parse_operation("allreduce"));
   CHECK(parse_algorithm("auto") == Algorithm::automatic);
   CHECK(parse_algorithm("pipelined") == Algorithm::pipelined);
+  CHECK(parse_algorithm("tree") == Algorithm::tree);
   CHECK(parse_fidelity("aggregated") == Fidelity::aggregated);
 }

@@ -98,6 +98,23 @@ TEST_CASE("pipelined broadcast on an idle chain matches (C + n - 2)(alpha + S/(C
     }
 }
 
+TEST_CASE("a double binary tree all-reduce takes 2S/B + 2 floor(log2 n) alpha: logarithmic latency, about the ring's bandwidth") {
+  topology::Topology topo(platform::load_platform(test::test_platform("net-only-512.yaml")));
+  const auto tree = Algorithm::tree;
+  const double big = 1 * GB, small = 1e6;
+  auto report = engine::run_collectives(topo, {test::request(Operation::all_reduce, big, test::first_gpus(8), tree),
+                                               test::request(Operation::all_reduce, small, test::first_gpus(64), tree),
+                                               test::request(Operation::all_reduce, small, test::first_gpus(64))});
+  // n = 8: depth 3, the busiest NIC sends 2S; within 2%
+  CHECK(report.results[0].duration.value() == test::rel(2 * big / kNetB + 6 * kNetAlpha, 0.02));
+  // n = 64, 1 MB: depth 6; the ring pays 2(n-1) = 126 latencies, the tree 12; within 2%
+  const double tree_time = 2 * small / kNetB + 12 * kNetAlpha;
+  const double ring_time = 2.0 * 63 / 64 * small / kNetB + 126 * kNetAlpha;
+  CHECK(report.results[1].duration.value() == test::rel(tree_time, 0.02));
+  CHECK(report.results[2].duration.value() == test::rel(ring_time, 0.02));
+  CHECK(report.results[1].duration.value() < 0.5 * report.results[2].duration.value());
+}
+
 TEST_CASE("hierarchical all-reduce, reduce-scatter and all-gather on idle DGX nodes match their phase sums") {
   topology::Topology topo(platform::load_platform(test::test_platform("dgx-a100-4node.yaml")));
   const double S = 1 * GB, g = 8, N = 4;
