@@ -18,11 +18,13 @@ units::Bytes chunk_sum(const std::vector<StageCosts>& chunks, units::Bytes Stage
 }
 
 std::unique_ptr<collectives::Schedule> schedule(Operation op, units::Bytes size, const collectives::Group& group,
-                                                const collectives::Tuning& tuning) {
+                                                const collectives::Tuning& tuning,
+                                                collectives::Algorithm algorithm = collectives::Algorithm::automatic) {
   if (size.value() <= 0) return nullptr;  // nothing to reduce: no call, as a framework would skip it
   collectives::CollectiveSpec spec;
   spec.op = op;
   spec.size = size;
+  spec.algorithm = algorithm;
   return collectives::make_schedule(spec, group, tuning);
 }
 
@@ -69,11 +71,13 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
       const auto& costs = job.costs[s];
       if (bucketed) {
         for (const auto& c : costs) {
-          g.bucket.push_back(schedule(reduce, c.gradient_bytes / c.gradient_buckets, group, tuning));
+          g.bucket.push_back(
+              schedule(reduce, c.gradient_bytes / c.gradient_buckets, group, tuning, job.data_parallel_algorithm));
           if (g.bucket.back()) flows_per_iteration_ += g.bucket.back()->flow_count() * c.gradient_buckets * passes;
         }
       } else {
-        g.whole = schedule(reduce, chunk_sum(costs, &StageCosts::gradient_bytes), group, tuning);
+        g.whole = schedule(reduce, chunk_sum(costs, &StageCosts::gradient_bytes), group, tuning,
+                           job.data_parallel_algorithm);
         if (g.whole) flows_per_iteration_ += g.whole->flow_count();
       }
       // ZeRO >= 1 gathers the updated (16-bit) parameters: all at once after the optimizer, or
@@ -82,13 +86,15 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
       if (gather_buckets) {
         for (const auto& c : costs) {
           g.gather_bucket.push_back(
-              schedule(Operation::all_gather, c.parameter_bytes / c.gradient_buckets, group, tuning));
+              schedule(Operation::all_gather, c.parameter_bytes / c.gradient_buckets, group, tuning,
+                       job.data_parallel_algorithm));
           const int gathers_per_bucket = sharded ? 2 * passes : 1;  // ZeRO 3: forward and backward
           if (g.gather_bucket.back())
             flows_per_iteration_ += g.gather_bucket.back()->flow_count() * c.gradient_buckets * gathers_per_bucket;
         }
       } else if (zero) {
-        g.gather = schedule(Operation::all_gather, chunk_sum(costs, &StageCosts::parameter_bytes), group, tuning);
+        g.gather = schedule(Operation::all_gather, chunk_sum(costs, &StageCosts::parameter_bytes), group, tuning,
+                            job.data_parallel_algorithm);
       }
       if (g.gather) flows_per_iteration_ += g.gather->flow_count();
       for (int d = 0; d < job.data; ++d) reducers_[g.devices[d]] = {d, &g.devices, {}, nullptr};

@@ -72,6 +72,8 @@ struct TrainingJob {
   bool record_events = false;      // fill TrainingReport::events (docs/trace-format.md)
   double sample_interval_s = 0;    // > 0: sample GPU power and link utilisation this often
   collectives::Tuning tuning;
+  // The algorithm of the data-parallel collectives (automatic: collectives::choose_algorithm).
+  collectives::Algorithm data_parallel_algorithm = collectives::Algorithm::automatic;
   // Testing: simulate the passes and pipeline flows of every tensor rank, one actor per GPU,
   // instead of tensor rank 0 only (the symmetry above); the answer should not change.
   bool all_tensor_ranks = false;

@@ -90,6 +90,12 @@ ParallelPlan read_plan(Reader& r) {
   p.overlap_gradient_reduction = r.boolean("overlap_gradient_reduction", Need::optional).value_or(true);
   p.overlap_parameter_gather = r.boolean("overlap_parameter_gather", Need::optional).value_or(false);
   p.overlap_tensor_parallel_comm = r.boolean("overlap_tensor_parallel_comm", Need::optional).value_or(false);
+  p.data_parallel_algorithm =
+      pick<DataParallelAlgorithm>(r, "data_parallel_algorithm",
+                                  {{"auto", DataParallelAlgorithm::automatic}, {"ring", DataParallelAlgorithm::ring},
+                                   {"hierarchical", DataParallelAlgorithm::hierarchical},
+                                   {"pipelined", DataParallelAlgorithm::pipelined}, {"tree", DataParallelAlgorithm::tree}})
+          .value_or(DataParallelAlgorithm::automatic);
   r.reject_unknown_keys();
   return p;
 }
@@ -111,6 +117,22 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
 void check_feasibility(Scenario& s, Reader& root) {
   for (const auto& problem : plan_problems(s.model, s.plan, s.platform.gpu_count()))
     root.error(root.key_location("parallel"), "infeasible plan: " + problem);
+  // A forced data-parallel algorithm must fit the groups' shape: ranks are placed tensor-fastest,
+  // so a group has one rank per node exactly when tensor parallelism fills the node.
+  const auto dp = s.plan.data_parallel_algorithm;
+  const bool one_rank_per_node = s.plan.tensor >= s.platform.node.gpus;
+  if (s.plan.data > 1 && dp == DataParallelAlgorithm::tree && (!one_rank_per_node || s.plan.zero_stage > 0))
+    root.error(root.key_location("parallel"),
+               "data_parallel_algorithm tree does all-reduces over one rank per node (expected zero_stage 0 and tensor "
+               "parallelism filling the " + std::to_string(s.platform.node.gpus) + "-GPU node, or another algorithm)");
+  const int node_gpus = s.platform.node.gpus;
+  const bool regular_groups = !one_rank_per_node && node_gpus % s.plan.tensor == 0 &&
+                              (s.plan.data * s.plan.tensor) % node_gpus == 0 && s.plan.data * s.plan.tensor > node_gpus;
+  if (s.plan.data > 1 && (dp == DataParallelAlgorithm::hierarchical || dp == DataParallelAlgorithm::pipelined) &&
+      !regular_groups)
+    root.error(root.key_location("parallel"),
+               "data_parallel_algorithm hierarchical and pipelined need the same number (> 1) of data-parallel ranks on "
+               "each of several nodes (expected tensor parallelism dividing a node, or ring or tree)");
   if (s.memory.distribute_saved_activations && s.plan.recompute != Recomputation::full)
     root.error(root.key_location("implementation"),
                "distribute_saved_activations splits the layer inputs that full recomputation saves "

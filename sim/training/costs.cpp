@@ -220,6 +220,13 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
                                       : engine::GradientReduction::all_reduce;
   job.overlap_reduction = p.overlap_gradient_reduction;
   job.overlap_parameter_gather = p.overlap_parameter_gather;
+  switch (p.data_parallel_algorithm) {
+    case DataParallelAlgorithm::automatic: job.data_parallel_algorithm = collectives::Algorithm::automatic; break;
+    case DataParallelAlgorithm::ring: job.data_parallel_algorithm = collectives::Algorithm::ring; break;
+    case DataParallelAlgorithm::hierarchical: job.data_parallel_algorithm = collectives::Algorithm::hierarchical; break;
+    case DataParallelAlgorithm::pipelined: job.data_parallel_algorithm = collectives::Algorithm::pipelined; break;
+    case DataParallelAlgorithm::tree: job.data_parallel_algorithm = collectives::Algorithm::tree; break;
+  }
 
   const CommTimes comm = comm_times(s, t);
   const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);

@@ -17,6 +17,8 @@ namespace trainsim::workload {
 enum class PipelineSchedule { one_f_one_b, interleaved };
 enum class Recomputation { none, selective, full };
 enum class TrainingPrecision { bf16, fp16, fp8 };
+// How the data-parallel collectives run (collectives/: NCCL-like automatic choice, or one forced).
+enum class DataParallelAlgorithm { automatic, ring, hierarchical, pipelined, tree };
 
 struct ParallelPlan {
   int data = 1;       // data-parallel replicas
@@ -38,6 +40,7 @@ struct ParallelPlan {
   // Sequence-parallel all-gathers and reduce-scatters pipelined with the GEMMs beside them
   // (Megatron-Core --tp-comm-overlap, Transformer Engine userbuffers); needs sequence parallelism.
   bool overlap_tensor_parallel_comm = false;
+  DataParallelAlgorithm data_parallel_algorithm = DataParallelAlgorithm::automatic;
 
   int gpus() const { return data * tensor * pipeline; }
   // Micro-batches each pipeline processes per iteration (gradient accumulation steps).

@@ -115,3 +115,16 @@ TEST_CASE("sweep axes are read in order, and an axis without a list of values is
   CHECK(e.find("bad-sweep.yaml:17:17: error: sweep axis 'cluster.gpus' needs a non-empty list") != std::string::npos);
   CHECK(e.find("bad-sweep.yaml:18:25: error: sweep axis 'parallel.micro_batch'") != std::string::npos);
 }
+
+TEST_CASE("a forced data-parallel algorithm is refused where the groups do not have its shape") {
+  // gpt3-175b-a100-1024: tensor 8 fills each DGX A100, so every data-parallel group has one rank
+  // per node: a tree fits (ZeRO 0 all-reduce), the node-aware algorithms do not.
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.data_parallel_algorithm", "tree"}}).empty());
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.data_parallel_algorithm", "pipelined"}})
+            .find("need the same number (> 1) of data-parallel ranks on each of several nodes") != std::string::npos);
+  // the 10k scenario reduce-scatters (ZeRO 1): trees only all-reduce
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-10k.yaml", {{"parallel.data_parallel_algorithm", "tree"}})
+            .find("tree does all-reduces over one rank per node") != std::string::npos);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.data_parallel_algorithm", "trees"}})
+            .find("expected one of: auto, ring, hierarchical, pipelined, tree") != std::string::npos);
+}
