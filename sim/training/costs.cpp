@@ -232,7 +232,6 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
   const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
 
   const int chunks_total = p.pipeline * job.chunks;
-  const int layers_per_chunk = m.layers / chunks_total;
   const ParameterCount params = count_parameters(m);
   const StateBytes& state = s.memory.state;
   job.costs.assign(p.pipeline, std::vector<engine::StageCosts>(job.chunks));
@@ -244,8 +243,9 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       engine::StageCosts& c = job.costs[stage][chunk];
       double chunk_parameters = 0;
       Seconds forward_busy(0), backward_busy(0);
-      for (int i = 0; i < layers_per_chunk; ++i) {
-        const int layer = virtual_stage * layers_per_chunk + i;
+      const ParallelPlan::LayerRange layers = p.stage_layers(m.layers, virtual_stage);
+      for (int i = 0; i < layers.count; ++i) {
+        const int layer = layers.first + i;
         const LayerPassTimes lp = pass_times(s, km, comm, layer);
         c.forward += lp.forward;
         c.backward += lp.backward;
@@ -272,7 +272,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       c.activation_bytes = activation / double(p.tensor);
       c.gradient_bytes = Bytes(chunk_parameters * state.gradients);
       c.parameter_bytes = Bytes(chunk_parameters * state.weights);
-      c.gradient_buckets = std::max(1, layers_per_chunk);
+      c.gradient_buckets = std::max(1, layers.count);
       c.forward_utilization = forward_busy / (c.forward - c.forward_tp_comm);
       c.backward_utilization = backward_busy / (c.backward - c.backward_tp_comm);
       stage_parameters += chunk_parameters;

@@ -47,15 +47,19 @@ units::Bytes checkpoint_bytes(const TransformerModel& m, const MemoryOptions& o)
 MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
   const ParameterCount params = count_parameters(m);
   const int chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;
-  const int layers_per_stage = m.layers / p.pipeline;
+
   const double t = p.tensor, d = p.data;
   const double micro_batches = p.micro_batches();
   MemoryBreakdown worst;
   for (int stage = 0; stage < p.pipeline; ++stage) {
     // Parameters held by one GPU of this stage.
     double weights = 0;
+    // With interleaving a stage holds `chunks` model chunks; all stages hold the same layer count
+    // then (uneven first and last stages are 1F1B only).
+    int layers_per_stage = 0;
+    for (int c = 0; c < chunks; ++c) layers_per_stage += p.stage_layers(m.layers, c * p.pipeline + stage).count;
     for (int i = 0; i < layers_per_stage; ++i) {
-      int layer = stage * layers_per_stage + i;
+      int layer = chunks > 1 ? stage * layers_per_stage + i : p.stage_layers(m.layers, stage).first + i;
       weights += m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer;
     }
     weights /= t;

@@ -6,6 +6,21 @@ namespace {
 std::string str(long long v) { return std::to_string(v); }
 }
 
+ParallelPlan::LayerRange ParallelPlan::stage_layers(int layers, int v) const {
+  const int chunks = pipeline * (schedule == PipelineSchedule::interleaved ? virtual_stages : 1);
+  const bool uneven = first_stage_layers > 0 || last_stage_layers > 0;
+  if (!uneven || chunks < 2) return {v * (layers / chunks), layers / chunks};
+  const int first = first_stage_layers > 0 ? first_stage_layers : -1, last = last_stage_layers > 0 ? last_stage_layers : -1;
+  // The middle stages share what the given first and last stages leave, evenly.
+  const int fixed = (first > 0 ? first : 0) + (last > 0 ? last : 0);
+  const int shared_stages = chunks - (first > 0 ? 1 : 0) - (last > 0 ? 1 : 0);
+  const int middle = shared_stages > 0 ? (layers - fixed) / shared_stages : 0;
+  const int first_count = first > 0 ? first : middle;
+  if (v == 0) return {0, first_count};
+  if (v == chunks - 1) return {layers - (last > 0 ? last : middle), last > 0 ? last : middle};
+  return {first_count + (v - 1) * middle, middle};
+}
+
 std::vector<std::string> plan_problems(const TransformerModel& m, const ParallelPlan& p, int gpus) {
   std::vector<std::string> out;
   if (p.data < 1 || p.tensor < 1 || p.pipeline < 1 || p.expert < 1 || p.micro_batch < 1 || p.global_batch < 1) {
@@ -25,10 +40,22 @@ std::vector<std::string> plan_problems(const TransformerModel& m, const Parallel
   if (m.ffn_hidden % p.tensor != 0)
     out.push_back("tensor parallelism " + str(p.tensor) + " does not divide the MLP size " + str(m.ffn_hidden));
   const int chunks = p.pipeline * (p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1);
-  if (m.layers % chunks != 0)
+  const bool uneven = p.first_stage_layers > 0 || p.last_stage_layers > 0;
+  if (uneven) {
+    const int given = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
+    const int rest = m.layers - p.first_stage_layers - p.last_stage_layers;
+    if (p.schedule == PipelineSchedule::interleaved)
+      out.push_back("first_stage_layers and last_stage_layers need the 1F1B schedule");
+    else if (const int others = p.pipeline - given;
+             p.pipeline < 2 || (others == 0 ? rest != 0 : (rest <= 0 || rest % others != 0)))
+      out.push_back(str(m.layers) + " layers minus the first and last stages' (" + str(p.first_stage_layers) + " + " +
+                    str(p.last_stage_layers) + ") do not split evenly over the other " + str(p.pipeline - given) +
+                    " pipeline stages (expected the rest to be a multiple of their count)");
+  } else if (m.layers % chunks != 0) {
     out.push_back(str(m.layers) + " layers do not split evenly over " + str(chunks) + " pipeline " +
                   (chunks == p.pipeline ? "stages" : "model chunks (stages x virtual stages)") +
-                  " (expected a divisor of the layer count)");
+                  " (expected a divisor of the layer count, or first_stage_layers / last_stage_layers)");
+  }
   if (p.global_batch % (p.data * p.micro_batch) != 0)
     out.push_back("global batch " + str(p.global_batch) + " is not a multiple of data x micro-batch = " +
                   str(p.data * p.micro_batch));

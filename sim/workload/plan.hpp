@@ -41,8 +41,18 @@ struct ParallelPlan {
   // (Megatron-Core --tp-comm-overlap, Transformer Engine userbuffers); needs sequence parallelism.
   bool overlap_tensor_parallel_comm = false;
   DataParallelAlgorithm data_parallel_algorithm = DataParallelAlgorithm::automatic;
+  // Layers of the first and last pipeline stages when they differ from the rest (Megatron-Core's
+  // --decoder-first/last-pipeline-num-layers: they also hold the embedding and the LM head);
+  // 0: an even split. 1F1B only.
+  int first_stage_layers = 0, last_stage_layers = 0;
 
   int gpus() const { return data * tensor * pipeline; }
+  // The layers of virtual stage `v` (stage, or model chunk with interleaving) of a `layers`-layer
+  // model: [first, first + count). Assumes the plan passed plan_problems.
+  struct LayerRange {
+    int first = 0, count = 0;
+  };
+  LayerRange stage_layers(int layers, int v) const;
   // Micro-batches each pipeline processes per iteration (gradient accumulation steps).
   int micro_batches() const { return global_batch / (data * micro_batch); }
 };

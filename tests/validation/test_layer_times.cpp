@@ -133,3 +133,17 @@ TEST_CASE("memory of the 22B and 175B models matches Korthikanti et al.'s Figure
     CHECK(m_sel.activations.value() / gib == test::rel(row.activations_selective_sp, 0.05));
   }
 }
+
+TEST_CASE("uneven pipeline stages give each stage its own layers: 5 + 14 x 6 + 7 of GPT-3's 96") {
+  auto file = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios/validation/megatron-readme-175b-1024.yaml";
+  auto s = scenario::load_scenario(file, {{"parallel.first_stage_layers", "5"}, {"parallel.last_stage_layers", "7"}});
+  topology::Topology t(s.platform);
+  const auto job = training::make_training_job(s, t, 2);
+  REQUIRE(job.costs.size() == 16);
+  CHECK(job.costs[0][0].gradient_buckets == 5);
+  CHECK(job.costs[1][0].gradient_buckets == 6);
+  CHECK(job.costs[15][0].gradient_buckets == 7);
+  // A middle stage's passes are 6 layers; the first stage's 5 layers plus the embedding are shorter
+  CHECK(job.costs[0][0].forward.value() < job.costs[1][0].forward.value());
+  CHECK(job.costs[2][0].forward.value() == trainsim::test::rel(job.costs[1][0].forward.value(), 1e-12));
+}

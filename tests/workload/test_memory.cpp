@@ -163,3 +163,34 @@ TEST_CASE("overlapped TP communication without sequence parallelism is refused w
   p.sequence_parallel = true;
   CHECK(plan_problems(gpt3_175b(), p, 64).empty());
 }
+
+TEST_CASE("uneven first and last pipeline stages: Llama 3 405B's 126 layers as 7 + 14 x 8 + 7 over 16 stages") {
+  auto m = gpt3_175b();
+  m.layers = 126;
+  ParallelPlan p = gpt3_on_64();
+  p.data = 1;
+  p.pipeline = 16;
+  p.global_batch = 16;
+  p.first_stage_layers = 7;
+  p.last_stage_layers = 7;
+  REQUIRE(plan_problems(m, p, 128).empty());
+  CHECK(p.stage_layers(126, 0).first == 0);
+  CHECK(p.stage_layers(126, 0).count == 7);
+  CHECK(p.stage_layers(126, 1).first == 7);
+  CHECK(p.stage_layers(126, 1).count == 8);
+  CHECK(p.stage_layers(126, 14).first == 111);
+  CHECK(p.stage_layers(126, 15).first == 119);
+  CHECK(p.stage_layers(126, 15).count == 7);
+  int total = 0;
+  for (int v = 0; v < 16; ++v) total += p.stage_layers(126, v).count;
+  CHECK(total == 126);
+  // 125 layers leave 111 for 14 stages: refused with the reason; interleaving is refused too
+  m.layers = 125;
+  auto problems = plan_problems(m, p, 128);
+  REQUIRE(!problems.empty());
+  CHECK(problems[0].find("do not split evenly over the other 14 pipeline stages") != std::string::npos);
+  m.layers = 126;
+  p.schedule = PipelineSchedule::interleaved;
+  p.virtual_stages = 2;
+  CHECK(plan_problems(m, p, 128)[0].find("need the 1F1B schedule") != std::string::npos);
+}
