@@ -167,3 +167,13 @@ def test_every_plot_draws_the_real_trace(run, tmp_path):
     axes = ta.new_figure(12, 4).subplots(1, 3)
     ta.compare([run], axes)
     assert all(len(ax.patches) == 1 for ax in axes)
+
+
+def test_summary_table_reads_the_failures_of_a_platform_that_describes_them(run):
+    # dgx-a100-1024 has a reliability section (docs/reliability-model.md): the run with failures
+    # is longer than without, and its goodput below 100%.
+    t = ta.summary_table([run])
+    row = t.iloc[0]
+    assert row["with_failures_days"] > row["time_to_train_days"]
+    assert 50 < row["goodput_%"] < 100
+    assert row["goodput_%"] == pytest.approx(100 * row["time_to_train_days"] / row["with_failures_days"])

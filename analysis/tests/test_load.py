@@ -121,3 +121,5 @@ def test_summary_table_has_days_mwh_and_cost(run, tmp_path):
     assert t.loc[SPEC.scenario, "energy_MWh"] == pytest.approx(s["energy_j"]["total"] / 3.6e9)
     assert t.loc[SPEC.scenario, "cost"] == SPEC.cost_total
     assert np.isnan(t.loc["no-cost", "cost"]) and t.loc["no-cost", "currency"] is None
+    # the synthetic traces describe no failures: no figures with them
+    assert np.isnan(t.loc[SPEC.scenario, "with_failures_days"]) and np.isnan(t.loc[SPEC.scenario, "goodput_%"])

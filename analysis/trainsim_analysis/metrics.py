@@ -71,6 +71,7 @@ def summary_table(runs: Sequence[Run]) -> pd.DataFrame:
     for r in runs:
         s = r.summary
         total, currency = cost(r)
+        failures = s.get("reliability") if isinstance(s.get("reliability"), dict) else {}
         rows.append({
             "run": r.name,
             "gpu": s.get("gpu"),
@@ -79,6 +80,9 @@ def summary_table(runs: Sequence[Run]) -> pd.DataFrame:
             "mfu_%": 100.0 * s.get("mfu", np.nan),
             "tokens_per_s": s.get("tokens_per_s", np.nan),
             "time_to_train_days": s.get("time_to_train_s", np.nan) / SECONDS_PER_DAY,
+            # With interruptions, checkpoints and restarts, when the platform describes them.
+            "with_failures_days": failures.get("expected_time_to_train_s", np.nan) / SECONDS_PER_DAY,
+            "goodput_%": 100.0 * failures.get("goodput", np.nan),
             "energy_MWh": energy_j(r) / JOULES_PER_MWH,
             "cost": total,
             "currency": currency,
