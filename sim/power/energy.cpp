@@ -13,12 +13,26 @@ units::Watts host_power(const platform::NodeSpec& node, double busy_fraction) {
   return node.host_idle_power + (node.host_power - node.host_idle_power) * busy_fraction;
 }
 
-units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus) {
-  const double nodes = std::ceil(double(gpus) / p.node.gpus);
+namespace {
+
+double nodes_in_use(const platform::Platform& p, int gpus) {
+  return std::ceil(double(gpus) / p.node.gpus);
+}
+
+// The IT draw of a job's GPUs and nodes at the given per-GPU and per-host power, plus every switch
+// of the fabric and the storage system (both always on) when the platform gives their power.
+units::Watts it_power(const platform::Platform& p, const topology::Topology& t, int gpus,
+                      units::Watts per_gpu, units::Watts per_host) {
   const double switches = t.leaf_count() + t.spine_count();
-  return p.gpu.idle_power * double(gpus) + p.node.host_idle_power * nodes +
+  return per_gpu * double(gpus) + per_host * nodes_in_use(p, gpus) +
          (p.network.switch_power ? *p.network.switch_power * switches : units::Watts(0)) +
          (p.storage ? p.storage->power : units::Watts(0));
+}
+
+}  // namespace
+
+units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus) {
+  return it_power(p, t, gpus, p.gpu.idle_power, p.node.host_idle_power);
 }
 
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
@@ -26,7 +40,7 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   EnergyBreakdown e;
   const double n = static_cast<double>(timing.iterations);
   const units::Seconds run = timing.iteration * n;
-  const double nodes = std::ceil(double(timing.gpus) / p.node.gpus);
+  const double nodes = nodes_in_use(p, timing.gpus);
   const units::Watts host = host_power(p.node, per_iteration.gpu_busy_fraction);
   const double switches = t.leaf_count() + t.spine_count();
   e.gpu = per_iteration.gpu * n;
@@ -41,9 +55,7 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   if (run.value() > 0) e.average_it_power = it / run;
   const units::Watts busiest_gpu = gpu_power(p.gpu, timing.peak_utilization);
   e.peak_node_power = busiest_gpu * double(std::min(timing.gpus, p.node.gpus)) + p.node.host_power;
-  e.peak_it_power = busiest_gpu * double(timing.gpus) + p.node.host_power * nodes +
-                    (e.network_counted ? *p.network.switch_power * switches : units::Watts(0)) +
-                    (e.storage_counted ? p.storage->power : units::Watts(0));
+  e.peak_it_power = it_power(p, t, timing.gpus, busiest_gpu, p.node.host_power);
   return e;
 }
 
