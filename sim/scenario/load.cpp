@@ -162,6 +162,12 @@ std::optional<long long> whole_number(const std::optional<Value>& v) {
   return std::nullopt;
 }
 
+// A scenario's `platform.file`, relative to the scenario file's folder unless absolute.
+std::filesystem::path platform_path(const Value& file_entry, const std::filesystem::path& scenario_file) {
+  std::filesystem::path path = file_entry.scalar();
+  return path.is_relative() ? scenario_file.parent_path() / path : path;
+}
+
 // `cluster.gpus` (the what-if "half the cluster"): the platform resized to gpus / GPUs-per-node
 // nodes and the data-parallel degree to gpus / (tensor x pipeline), by rewriting
 // platform.network.nodes and parallel.data before the scenario is read. Only when both divide:
@@ -174,9 +180,7 @@ bool resize_cluster(Document& doc, const std::filesystem::path& file) {
   if (!gpus || !platform_file) return false;
   int per_node = 0;
   try {  // errors in the platform are reported when the scenario reads it
-    std::filesystem::path path = platform_file->scalar();
-    if (path.is_relative()) path = file.parent_path() / path;
-    per_node = platform::load_platform(Document::load(path), &*section).node.gpus;
+    per_node = platform::load_platform(Document::load(platform_path(*platform_file, file)), &*section).node.gpus;
   } catch (const config::ConfigError&) {
     return false;
   }
@@ -269,10 +273,8 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
     if (!section->is_map() || !path) {
       d.error(section->location(), "'platform' must be a map with 'file: PLATFORM.yaml' (and optional overrides)");
     } else {
-      std::filesystem::path platform_file = path->scalar();
-      if (platform_file.is_relative()) platform_file = file.parent_path() / platform_file;
       try {
-        Document platform_doc = Document::load(platform_file);
+        Document platform_doc = Document::load(platform_path(*path, file));
         s.platform_yaml = platform_doc.text();
         s.platform = platform::load_platform(platform_doc, &*section);
       } catch (const config::ConfigError& e) {
