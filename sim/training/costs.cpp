@@ -95,10 +95,8 @@ LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& 
   LayerTimes lt;
   auto fwd = layer_forward_kernels(s.model, s.plan, s.memory, layer);
   auto bwd = layer_backward_kernels(s.model, s.plan, s.memory, layer);
-  lt.forward = km.total(fwd);
-  lt.backward = km.total(bwd);
-  lt.forward_busy = km.busy(fwd);
-  lt.backward_busy = km.busy(bwd);
+  add_kernels(km, fwd, lt.forward, lt.forward_busy);
+  add_kernels(km, bwd, lt.backward, lt.backward_busy);
   lt.forward_flops = flops_of(fwd);
   if (s.plan.overlap_tensor_parallel_comm) collect_linears(km, fwd, bwd, lt);
   lt.backward_flops = flops_of(bwd) + (s.plan.recompute == Recomputation::full ? lt.forward_flops : 0);
