@@ -109,6 +109,8 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
   o.flash_attention = r->boolean("flash_attention", Need::optional).value_or(false);
   o.dropout = r->boolean("dropout", Need::optional).value_or(true);
   o.distribute_saved_activations = r->boolean("distribute_saved_activations", Need::optional).value_or(false);
+  o.kernels = pick<LayerKernels>(*r, "kernels", {{"megatron", LayerKernels::megatron}, {"metaseq", LayerKernels::metaseq}})
+                  .value_or(LayerKernels::megatron);
   o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
   if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
   r->reject_unknown_keys();

@@ -22,6 +22,8 @@ struct StateBytes {
   double optimizer = 12;
 };
 
+enum class LayerKernels { megatron, metaseq };
+
 struct MemoryOptions {
   StateBytes state;
   bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
@@ -30,6 +32,10 @@ struct MemoryOptions {
   // it before recomputing (Megatron-LM's --distribute-saved-activations, formerly
   // --distribute-checkpointed-activations; OPT's metaseq uses it).
   bool distribute_saved_activations = false;
+  // Which framework's kernels make up a layer (docs/compute-model.md). Megatron-LM fuses bias-GeLU
+  // and bias-dropout-residual; metaseq (OPT) runs the MLP's bias, dropout and residual add as
+  // separate kernels and adds copies and a nan_to_num pass around the attention scores.
+  LayerKernels kernels = LayerKernels::megatron;
   units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
 };
 

@@ -18,14 +18,20 @@ Kernel gemm(std::string name, double m, double n, double k, double batch = 1) {
   return g;
 }
 
-Kernel memory(std::string name, double bytes, Kernel::Access access = Kernel::Access::streaming) {
+Kernel memory(std::string name, double bytes, Kernel::Access access = Kernel::Access::streaming,
+              double backward_factor = 1.5) {
   Kernel g;
   g.kind = Kernel::Kind::memory;
   g.access = access;
   g.name = std::move(name);
   g.bytes = units::Bytes(bytes);
+  g.backward_factor = backward_factor;
   return g;
 }
+
+// Kernels that only pass the gradient through in the backward (dropout with its stored mask,
+// residual adds, copies and scalings): their backward moves what their forward moved.
+constexpr double kPassThrough = 1.0;
 
 // The backward of a forward memory kernel: dropout's backward only applies the stored mask
 // (no random numbers: streaming); a norm's backward is its own, slower, reduction.
@@ -35,13 +41,6 @@ Kernel::Access backward_access(Kernel::Access a) {
     case Kernel::Access::dropout: return Kernel::Access::streaming;
     default: return a;
   }
-}
-
-// A memory-bound kernel's backward moves its saved input, the incoming gradient and the outgoing
-// gradient: 1.5x the forward's read-one-write-one traffic. Dropout and residual adds only pass the
-// gradient through the mask: the same traffic as forward.
-double backward_factor(const std::string& name) {
-  return name.find("dropout") != std::string::npos ? 1.0 : 1.5;
 }
 
 struct Dims {
@@ -71,13 +70,31 @@ void attention_core(const Dims& d, const ParallelPlan& p, const MemoryOptions& o
     return;
   }
   const double scores = batch * d.s * d.s;
+  // metaseq's model-parallel attention (metaseq/model_parallel/modules/multihead_attention.py, the
+  // "more stable MHA calculation" of the OPT logbook) copies the fused QKV output into three
+  // contiguous tensors, scales q and k by sqrt(1/sqrt(head_dim)) each before the batched GEMM,
+  // replaces non-finite scores with torch.nan_to_num before Megatron's fused causal softmax, and
+  // copies the output back to [sequence, batch, hidden] for the projection.
+  const bool metaseq = o.kernels == LayerKernels::metaseq;
+  if (metaseq) {
+    out.push_back(memory("QKV split copies", 2 * d.tokens * (d.h + 2 * d.kv) / d.t * kElement,
+                         Kernel::Access::streaming, kPassThrough));
+    out.push_back(memory("scale q and k", 2 * d.tokens * (d.h + d.kv) / d.t * kElement, Kernel::Access::streaming,
+                         kPassThrough));
+  }
   out.push_back(gemm("attention scores", d.s, d.s, d.head_dim, batch));
+  if (metaseq) out.push_back(memory("nan_to_num scores", 2 * scores * kElement));  // backward: gradient and scores in
   out.push_back(memory("scale-mask-softmax", 2 * scores * kElement, Kernel::Access::softmax));
-  if (o.dropout) out.push_back(memory("attention dropout", scores * (2 * kElement + kMask), Kernel::Access::dropout));
+  if (o.dropout)
+    out.push_back(memory("attention dropout", scores * (2 * kElement + kMask), Kernel::Access::dropout, kPassThrough));
   out.push_back(gemm("attention over values", d.s, d.head_dim, d.s, batch));
+  if (metaseq)
+    out.push_back(memory("attention output copy", 2 * d.tokens * d.h / d.t * kElement, Kernel::Access::streaming,
+                         kPassThrough));
 }
 
-void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, int layer, std::vector<Kernel>& out) {
+void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const MemoryOptions& o, int layer,
+         std::vector<Kernel>& out) {
   const bool swiglu = m.activation == Activation::swiglu;
   double tokens = d.tokens;
   double batch = 1;
@@ -91,9 +108,18 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, int la
   }
   const double inner = d.f / d.t;
   out.push_back(gemm(swiglu ? "MLP gate and up" : "MLP up", tokens, (swiglu ? 2 : 1) * inner, d.h, batch));
+  // metaseq fuses bias-GeLU but runs a ReLU MLP's up projection as torch.addmm, which first copies
+  // the bias into every row of the output (PyTorch 1.x); the bias gradient reads the incoming
+  // gradient once.
+  const bool separate_bias = o.kernels == LayerKernels::metaseq && m.activation == Activation::relu;
+  if (separate_bias)
+    out.push_back(memory("MLP up bias copy", batch * tokens * inner * kElement, Kernel::Access::streaming, kPassThrough));
   // Element-wise and memory-bound: GeLU and ReLU move the same bytes (read the up-projection,
   // write the activation); SwiGLU reads two inputs.
-  const char* name = swiglu ? "SwiGLU" : m.activation == Activation::relu ? "bias-ReLU" : "bias-GeLU";
+  const char* name = swiglu                            ? "SwiGLU"
+                     : m.activation == Activation::gelu ? "bias-GeLU"
+                     : separate_bias                    ? "ReLU"
+                                                        : "bias-ReLU";
   out.push_back(memory(name, batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
   out.push_back(gemm("MLP down", tokens, d.h, inner, batch));
 }
@@ -109,10 +135,21 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   out.push_back(gemm("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
   attention_core(d, p, o, out);
   out.push_back(gemm("attention projection", d.tokens, d.h, d.h / d.t));
-  out.push_back(memory("bias-dropout-residual (attention)", residual_bytes, residual_access));
+  out.push_back(memory("bias-dropout-residual (attention)", residual_bytes, residual_access, kPassThrough));
   out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
-  mlp(m, d, p, layer, out);
-  out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes, residual_access));
+  mlp(m, d, p, o, layer, out);
+  if (o.kernels == LayerKernels::metaseq) {
+    // metaseq's _ffn: the row-parallel linear adds its bias after the all-reduce, then dropout and
+    // the residual add, each its own kernel (15 bytes per element against the fused kernel's 7).
+    // The bias gradient reads the incoming gradient once (half the add's traffic).
+    out.push_back(memory("MLP down bias add", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::streaming, 0.5));
+    if (o.dropout)
+      out.push_back(memory("MLP dropout", d.norm_tokens * d.h * (2 * kElement + kMask), Kernel::Access::dropout,
+                           kPassThrough));
+    out.push_back(memory("MLP residual add", 3 * d.norm_tokens * d.h * kElement, Kernel::Access::streaming, kPassThrough));
+  } else {
+    out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes, residual_access, kPassThrough));
+  }
   return out;
 }
 
@@ -121,7 +158,7 @@ std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const Para
   std::vector<Kernel> out;
   for (const Kernel& k : layer_forward_kernels(m, p, o, layer)) {
     if (k.kind == Kernel::Kind::memory) {
-      out.push_back(memory(k.name + " backward", k.bytes.value() * backward_factor(k.name), backward_access(k.access)));
+      out.push_back(memory(k.name + " backward", k.bytes.value() * k.backward_factor, backward_access(k.access)));
     } else if (k.name == "flash attention") {
       // FlashAttention-2's backward runs 5 matmuls to the forward's 2 (Dao 2023): 2.5x.
       Kernel b = k;

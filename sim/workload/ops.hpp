@@ -29,6 +29,10 @@ struct Kernel {
   double m = 0, n = 0, k = 0, batch = 1;
   units::Flops flops{0};
   units::Bytes bytes{0};  // bytes read and written from HBM (for gemm: inputs and output once)
+  // Memory-bound kernels: the bytes of this kernel's backward over its forward's. Most read their
+  // saved input and the incoming gradient and write the outgoing one (1.5x a read-one-write-one
+  // forward); dropout, residual adds and copies only pass the gradient through (1x).
+  double backward_factor = 1.5;
 };
 
 // Kernels of one layer's forward pass for one micro-batch on one tensor-parallel rank.

@@ -128,3 +128,12 @@ TEST_CASE("a forced data-parallel algorithm is refused where the groups do not h
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.data_parallel_algorithm", "trees"}})
             .find("expected one of: auto, ring, hierarchical, pipelined, tree") != std::string::npos);
 }
+
+TEST_CASE("implementation.kernels picks the framework's layer kernels; an unknown one lists the choices") {
+  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").memory.kernels ==
+        workload::LayerKernels::megatron);
+  CHECK(scenario::load_scenario(kScenarios / "validation/opt-175b-992.yaml").memory.kernels ==
+        workload::LayerKernels::metaseq);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.kernels", "deepspeed"}})
+            .find("expected one of: megatron, metaseq") != std::string::npos);
+}

@@ -101,3 +101,35 @@ TEST_CASE("a ReLU MLP (OPT) has the GeLU MLP's FLOP and bytes: both are element-
   for (const auto& k : b) named |= k.name == "bias-ReLU";
   CHECK(named);
 }
+
+TEST_CASE("metaseq's kernels (OPT): the unfused MLP epilogue and the copies around the attention scores") {
+  // Source: metaseq at its first public commit (May 2022), the code OPT-175B trained with:
+  // modules/transformer_layer.py (_ffn) and model_parallel/modules/multihead_attention.py.
+  // Bytes per layer forward on one tensor rank, T tokens, 2-byte activations, 1-byte masks:
+  //   MLP up bias copy (ReLU via addmm)  2 T f/t
+  //   MLP down bias add + dropout + residual add, against the fused kernel: (4 + 5 + 6 - 7) T h
+  //   QKV split copies 4 T 3h/t, scale q and k 4 T 2h/t, output copy 4 T h/t (no GQA: kv = h)
+  //   nan_to_num over the scores 4 b (a/t) s^2
+  auto m = gpt(96, 12288, 96);
+  m.activation = Activation::relu;
+  ParallelPlan p;
+  p.tensor = 8;
+  p.micro_batch = 8;
+  MemoryOptions metaseq;
+  metaseq.kernels = LayerKernels::metaseq;
+  const auto megatron_kernels = layer_forward_kernels(m, p, {}, 0);
+  const auto metaseq_kernels = layer_forward_kernels(m, p, metaseq, 0);
+  const double T = 8.0 * 2048, h = 12288, f = 4 * h, t = 8, s = 2048, heads = 96;
+  const double extra = 2 * T * f / t + 8 * T * h + 4 * T * 3 * h / t + 4 * T * 2 * h / t + 4 * T * h / t +
+                       4 * 8 * (heads / t) * s * s;
+  CHECK(bytes_of(metaseq_kernels) - bytes_of(megatron_kernels) == rel(extra));
+  CHECK(gemm_flops(metaseq_kernels) == rel(gemm_flops(megatron_kernels)));  // the same GEMMs
+
+  // Backward: the copies, scalings, dropout and residual add pass the gradient through (1x their
+  // forward bytes), the bias add's gradient is a column sum (0.5x), nan_to_num reads the scores
+  // and the gradient and writes one (1.5x); the fused kernel's backward (1x) is gone.
+  const double extra_backward = 2 * T * f / t + (2 + 5 + 6 - 7) * T * h + 4 * T * 3 * h / t + 4 * T * 2 * h / t +
+                                4 * T * h / t + 1.5 * 4 * 8 * (heads / t) * s * s;
+  CHECK(bytes_of(layer_backward_kernels(m, p, metaseq, 0)) - bytes_of(layer_backward_kernels(m, p, {}, 0)) ==
+        rel(extra_backward));
+}
