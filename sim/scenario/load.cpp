@@ -180,6 +180,7 @@ bool resize_cluster(Document& doc, const std::filesystem::path& file) {
   const auto section = doc.root().get("platform");
   const auto platform_file = section && section->is_map() ? section->get("file") : std::nullopt;
   if (!gpus || !platform_file) return false;
+  const long long total = *gpus;  // a plain copy: GCC 12 cannot see that the optional is set below
   int per_node = 0;
   try {  // errors in the platform are reported when the scenario reads it
     per_node = platform::load_platform(Document::load(platform_path(*platform_file, file)), &*section).node.gpus;
@@ -191,9 +192,9 @@ bool resize_cluster(Document& doc, const std::filesystem::path& file) {
     return plan && plan->is_map() ? whole_number(plan->get(key)).value_or(1) : 1;
   };
   const long long model_parallel = degree("tensor") * degree("pipeline");
-  if (per_node <= 0 || *gpus % per_node != 0 || *gpus % model_parallel != 0) return false;
-  doc.set("platform.network.nodes", std::to_string(*gpus / per_node), "cluster.gpus");
-  doc.set("parallel.data", std::to_string(*gpus / model_parallel), "cluster.gpus");
+  if (per_node <= 0 || total % per_node != 0 || total % model_parallel != 0) return false;
+  doc.set("platform.network.nodes", std::to_string(total / per_node), "cluster.gpus");
+  doc.set("parallel.data", std::to_string(total / model_parallel), "cluster.gpus");
   return true;
 }
 
