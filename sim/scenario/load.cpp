@@ -46,7 +46,7 @@ TransformerModel read_model(Reader& r, const std::string& name) {
   m.sequence = i("sequence", Need::required, 1 << 24);
   m.activation = pick<Activation>(r, "activation", {{"gelu", Activation::gelu}, {"relu", Activation::relu}, {"swiglu", Activation::swiglu}}).value_or(Activation::gelu);
   m.norm = pick<Norm>(r, "norm", {{"layernorm", Norm::layernorm}, {"rmsnorm", Norm::rmsnorm}}).value_or(Norm::layernorm);
-  m.position = pick<PositionEmbedding>(r, "position", {{"learned", PositionEmbedding::learned}, {"rotary", PositionEmbedding::rotary}})
+  m.position = pick<PositionEmbedding>(r, "position", {{"learned", PositionEmbedding::learned}, {"rotary", PositionEmbedding::rotary}, {"alibi", PositionEmbedding::alibi}})
                    .value_or(PositionEmbedding::learned);
   m.tied_embeddings = r.boolean("tied_embeddings", Need::optional).value_or(true);
   m.biases = r.boolean("biases", Need::optional).value_or(true);

@@ -14,7 +14,9 @@ namespace trainsim::workload {
 
 enum class Activation { gelu, relu, swiglu };   // GeLU/ReLU MLP: 2 matrices (ReLU: OPT); SwiGLU: 3 (LLaMA)
 enum class Norm { layernorm, rmsnorm };
-enum class PositionEmbedding { learned, rotary };
+// learned: s x h parameters added to the embedding; rotary: applied to q and k, no parameters;
+// alibi (Press et al. 2022, BLOOM): a per-head linear bias added to the attention scores.
+enum class PositionEmbedding { learned, rotary, alibi };
 
 struct MoE {
   int experts = 0;       // 0: dense model

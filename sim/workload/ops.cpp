@@ -58,7 +58,8 @@ Dims dims(const TransformerModel& m, const ParallelPlan& p) {
   return d;
 }
 
-void attention_core(const Dims& d, const ParallelPlan& p, const MemoryOptions& o, std::vector<Kernel>& out) {
+void attention_core(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const MemoryOptions& o,
+                    std::vector<Kernel>& out) {
   const double batch = p.micro_batch * d.heads / d.t;  // attention heads on this rank
   if (o.flash_attention) {
     // One fused kernel (Dao et al. 2022): the causal mask lets it skip half of the s x s blocks,
@@ -82,7 +83,15 @@ void attention_core(const Dims& d, const ParallelPlan& p, const MemoryOptions& o
     out.push_back(memory("scale q and k", 2 * d.tokens * (d.h + d.kv) / d.t * kElement, Kernel::Access::streaming,
                          kPassThrough));
   }
-  out.push_back(gemm("attention scores", d.s, d.s, d.head_dim, batch));
+  Kernel scores_gemm = gemm("attention scores", d.s, d.s, d.head_dim, batch);
+  if (m.position == PositionEmbedding::alibi) {
+    // Megatron-DeepSpeed (BLOOM) adds the ALiBi bias as torch.baddbmm's input with beta = 1: PyTorch
+    // first copies the broadcast [heads, 1, s] bias into the whole score tensor, and the batched
+    // GEMM reads it back as its accumulator. The bias is a constant: no backward.
+    out.push_back(memory("ALiBi bias broadcast", scores * kElement, Kernel::Access::streaming, 0.0));
+    scores_gemm.bytes += units::Bytes(scores * kElement);
+  }
+  out.push_back(scores_gemm);
   if (metaseq) out.push_back(memory("nan_to_num scores", 2 * scores * kElement));  // backward: gradient and scores in
   out.push_back(memory("scale-mask-softmax", 2 * scores * kElement, Kernel::Access::softmax));
   if (o.dropout)
@@ -133,7 +142,7 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   const auto residual_access = o.dropout ? Kernel::Access::dropout : Kernel::Access::streaming;
   out.push_back(memory("input norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
   out.push_back(gemm("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
-  attention_core(d, p, o, out);
+  attention_core(m, d, p, o, out);
   out.push_back(gemm("attention projection", d.tokens, d.h, d.h / d.t));
   out.push_back(memory("bias-dropout-residual (attention)", residual_bytes, residual_access, kPassThrough));
   out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
@@ -158,7 +167,8 @@ std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const Para
   std::vector<Kernel> out;
   for (const Kernel& k : layer_forward_kernels(m, p, o, layer)) {
     if (k.kind == Kernel::Kind::memory) {
-      out.push_back(memory(k.name + " backward", k.bytes.value() * k.backward_factor, backward_access(k.access)));
+      if (k.backward_factor > 0)
+        out.push_back(memory(k.name + " backward", k.bytes.value() * k.backward_factor, backward_access(k.access)));
     } else if (k.name == "flash attention") {
       // FlashAttention-2's backward runs 5 matmuls to the forward's 2 (Dao 2023): 2.5x.
       Kernel b = k;

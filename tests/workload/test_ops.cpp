@@ -133,3 +133,20 @@ TEST_CASE("metaseq's kernels (OPT): the unfused MLP epilogue and the copies arou
   CHECK(bytes_of(layer_backward_kernels(m, p, metaseq, 0)) - bytes_of(layer_backward_kernels(m, p, {}, 0)) ==
         rel(extra_backward));
 }
+
+TEST_CASE("ALiBi (BLOOM): the bias is broadcast into the scores and read back by the score GEMM, forward only") {
+  // Source: bigscience-workshop/Megatron-DeepSpeed, megatron/model/transformer.py: the ALiBi
+  // tensor [b * heads, 1, s] is torch.baddbmm's input with beta = 1; PyTorch expands and copies it
+  // into the [b * heads, s, s] result before the batched GEMM accumulates onto it.
+  auto learned = gpt(70, 14336, 112);
+  auto alibi = learned;
+  alibi.position = PositionEmbedding::alibi;
+  ParallelPlan p;
+  p.tensor = 4;
+  p.micro_batch = 2;
+  const double scores = 2.0 * (112.0 / 4) * 2048 * 2048;  // b x heads/t x s x s
+  const auto a = layer_forward_kernels(learned, p, {}, 0), b = layer_forward_kernels(alibi, p, {}, 0);
+  CHECK(bytes_of(b) - bytes_of(a) == rel(2 * scores * 2));  // 2 bytes written, 2 read back
+  CHECK(gemm_flops(b) == rel(gemm_flops(a)));
+  CHECK(bytes_of(layer_backward_kernels(alibi, p, {}, 0)) == rel(bytes_of(layer_backward_kernels(learned, p, {}, 0))));
+}
