@@ -44,6 +44,28 @@ int collectives_per_iteration(const TrainingJob& job, int stage) {
 
 GradientReducers::GradientReducers(const topology::Topology& topology, const TrainingJob& job)
     : job_(job), mailboxes_(topology, actors_, "dp") {
+  reducers_.resize(std::size_t(job.data) * job.tensor * job.pipeline);  // the job's GPUs are the first ones
+  if (job.syncs_embedding()) {
+    embedding_.resize(std::size_t(job.data) * job.tensor);
+    for (int d = 0; d < job.data; ++d)
+      for (int t = 0; t < job.tensor; ++t) {
+        EmbeddingPair& e = embedding_[std::size_t(d) * job.tensor + t];
+        e.devices = {job.gpu(d, 0, t), job.gpu(d, job.pipeline - 1, t)};
+        collectives::Group pair;
+        for (int gpu : e.devices) {
+          pair.devices.push_back(gpu);
+          pair.nodes.push_back(topology.node_of(gpu));
+          reducers_[gpu].used = true;
+        }
+        e.all_reduce = schedule(Operation::all_reduce, job.embedding_gradient_bytes, pair, job.tuning);
+        flows_per_iteration_ += e.all_reduce->flow_count();
+      }
+  }
+  if (job.data > 1) build_data_parallel_groups(topology);
+}
+
+void GradientReducers::build_data_parallel_groups(const topology::Topology& topology) {
+  const TrainingJob& job = job_;
   const bool sharded = job.reduction == GradientReduction::sharded_parameters;
   const bool zero = job.reduction == GradientReduction::reduce_scatter_all_gather || sharded;
   const bool bucketed = job.overlap_reduction || sharded;
@@ -58,7 +80,6 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
   tuning.exact_flow_budget = std::max<std::uint64_t>(1, job.tuning.exact_flow_budget / per_iteration);
 
   groups_.resize(std::size_t(job.pipeline) * job.tensor);
-  reducers_.resize(std::size_t(job.data) * job.tensor * job.pipeline);  // the job's GPUs are the first ones
   for (int s = 0; s < job.pipeline; ++s)
     for (int t = 0; t < job.tensor; ++t) {
       GroupCollectives& g = groups_[std::size_t(s) * job.tensor + t];
@@ -97,7 +118,10 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
                             job.data_parallel_algorithm);
       }
       if (g.gather) flows_per_iteration_ += g.gather->flow_count();
-      for (int d = 0; d < job.data; ++d) reducers_[g.devices[d]] = {d, &g.devices, {}, nullptr};
+      for (int d = 0; d < job.data; ++d) {
+        Reducer& r = reducers_[g.devices[d]];
+        r.used = true, r.rank = d, r.devices = &g.devices;
+      }
     }
 }
 
@@ -105,20 +129,34 @@ const GroupCollectives& GradientReducers::group(int stage, int tensor_rank) cons
   return groups_[std::size_t(stage) * job_.tensor + tensor_rank];
 }
 
+std::size_t GradientReducers::actor_count() const {
+  return std::size_t(std::count_if(reducers_.begin(), reducers_.end(), [](const Reducer& r) { return r.used; }));
+}
+
 void GradientReducers::spawn(const std::vector<sg4::Host*>& hosts) {
   actors_.resize(reducers_.size());
   for (int gpu = 0; gpu < static_cast<int>(reducers_.size()); ++gpu) {
     Reducer& r = reducers_[gpu];
-    if (!r.devices) continue;  // not in the job
+    if (!r.used) continue;  // in no group
     r.work = sg4::Semaphore::create(0);
     actors_[gpu] = sg4::Actor::create("dp@gpu" + std::to_string(gpu), hosts[gpu], [this, &r] { reducer_main(r); });
   }
 }
 
 void GradientReducers::start(int gpu, const collectives::Schedule& schedule, Completion& done) {
+  const Reducer& r = reducers_[gpu];
+  queue(gpu, {&schedule, r.rank, r.devices, &done});
+}
+
+void GradientReducers::start_embedding(int d, int stage, int t, Completion& done) {
+  const EmbeddingPair& e = embedding_[std::size_t(d) * job_.tensor + t];
+  queue(job_.gpu(d, stage, t), {e.all_reduce.get(), stage == 0 ? 0 : 1, &e.devices, &done});
+}
+
+void GradientReducers::queue(int gpu, const Call& call) {
   Reducer& r = reducers_[gpu];
-  r.queue.emplace_back(&schedule, &done);
-  ++done.pending;
+  r.queue.push_back(call);
+  ++call.done->pending;
   r.work->release();
 }
 
@@ -137,10 +175,10 @@ void GradientReducers::reducer_main(Reducer& r) {
   RankScratch scratch;
   for (;;) {
     r.work->acquire();
-    const auto [schedule, done] = r.queue.front();
+    const Call call = r.queue.front();
     r.queue.pop_front();
-    flows_ += replay_rank(*schedule, r.rank, *r.devices, mailboxes_, scratch);
-    if (--done->pending == 0 && done->waiting) done->signal->release();
+    flows_ += replay_rank(*call.schedule, call.rank, *call.devices, mailboxes_, scratch);
+    if (--call.done->pending == 0 && call.done->waiting) call.done->signal->release();
   }
 }
 

@@ -37,13 +37,15 @@ StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
   }
 }
 
+bool StageActor::data_parallel() const { return world_.reducers && job_.data > 1; }
+
 bool StageActor::gathers_ahead() const {
-  return world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather &&
+  return data_parallel() && job_.reduction == GradientReduction::reduce_scatter_all_gather &&
          job_.overlap_parameter_gather;
 }
 
 bool StageActor::sharded() const {
-  return world_.reducers && job_.reduction == GradientReduction::sharded_parameters;
+  return data_parallel() && job_.reduction == GradientReduction::sharded_parameters;
 }
 
 int StageActor::gpu_of(int virtual_stage) const { return job_.gpu(d_, virtual_stage % job_.pipeline, t_); }
@@ -117,7 +119,7 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
   if (sharded()) {  // ZeRO 3: gathered again for the backward; each layer's gradients scattered after it
     start_gathers(pass.chunk);
     pass_after_gathers(pass);
-  } else if (world_.reducers && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
+  } else if (data_parallel() && job_.overlap_reduction && index == last_backward_[pass.chunk]) {
     // The chunk's gradients are complete after its last backward: layer by layer, in
     // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
     const int buckets = c.gradient_buckets;
@@ -198,17 +200,23 @@ void StageActor::record(EventKind kind, double start, double end, double flops, 
 void StageActor::finish_iteration() {
   // The last pass of a stage is always a backward: the reduction's exposed part starts now.
   double t0 = now();
-  if (world_.reducers) {
+  if (data_parallel()) {
     if (!job_.overlap_reduction && !sharded()) start_reductions(Reduction::whole);
     GradientReducers::wait(done_);
-    if (now() > t0) record(EventKind::dp_reduce, t0, now());
   }
+  // Then the tied embedding's gradient between the first and the last stage (Megatron-LM
+  // all-reduces it after the data-parallel reduction, before the optimizer step).
+  if (job_.syncs_embedding() && (s_ == 0 || s_ == job_.pipeline - 1)) {
+    for (int t : reduce_ranks_) world_.reducers->start_embedding(d_, s_, t, done_);
+    GradientReducers::wait(done_);
+  }
+  if (now() > t0) record(EventKind::dp_reduce, t0, now());
   tally_.dp_exposed += now() - t0;
   t0 = now();
   if (job_.optimizer[s_].value() > 0) busy(job_.optimizer[s_].value(), job_.optimizer_utilization);
   tally_.optimizer += now() - t0;
   if (now() > t0) record(EventKind::optimizer, t0, now());
-  if (world_.reducers && job_.reduction == GradientReduction::reduce_scatter_all_gather && !gathers_ahead()) {
+  if (data_parallel() && job_.reduction == GradientReduction::reduce_scatter_all_gather && !gathers_ahead()) {
     t0 = now();
     start_reductions(Reduction::gather);
     GradientReducers::wait(done_);

@@ -74,6 +74,7 @@ private:
   void pass_after_gathers(const workload::PipelinePass& pass);
   void finish_iteration();
   void meter_energy(int iteration);
+  bool data_parallel() const;  // data-parallel groups exist (data > 1)
   bool gathers_ahead() const;  // ZeRO 1-2 parameters gathered at the next forward (overlapped)
   bool sharded() const;        // ZeRO 3: parameters gathered ahead of every pass
   enum class Reduction { bucket, whole, gather };

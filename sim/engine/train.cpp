@@ -122,14 +122,15 @@ TrainingReport simulate_training(const topology::Topology& topology, const Train
   const auto t0 = Clock::now();
   check(topology, job);
   std::unique_ptr<detail::GradientReducers> reducers;
-  if (job.data > 1) reducers = std::make_unique<detail::GradientReducers>(topology, job);  // may throw too
+  if (detail::GradientReducers::needed(job))
+    reducers = std::make_unique<detail::GradientReducers>(topology, job);  // may throw too
   std::vector<std::vector<workload::PipelinePass>> passes;
   for (int s = 0; s < job.pipeline; ++s)
     passes.push_back(workload::pipeline_passes(s, job.pipeline, job.micro_batches, job.chunks));
 
   const int ranks_simulated = job.all_tensor_ranks ? job.tensor : 1;
   const std::size_t stage_actors = std::size_t(job.data) * job.pipeline * ranks_simulated;
-  const std::size_t reducer_actors = reducers ? std::size_t(job.data) * job.pipeline * job.tensor : 0;
+  const std::size_t reducer_actors = reducers ? reducers->actor_count() : 0;
   const std::size_t courier_actors = job.pipeline > 1 ? 2 * stage_actors : 0;  // at most: one per neighbour
   auto engine = detail::make_engine({true, stage_actors + reducer_actors + courier_actors, true});
   const detail::Fabric fabric = detail::build_fabric(topology, true);

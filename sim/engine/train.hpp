@@ -68,6 +68,12 @@ struct TrainingJob {
   // --overlap-param-gather, PyTorch FSDP's forward prefetch), instead of all of them after the
   // optimizer step (implied, for every pass, by sharded_parameters).
   bool overlap_parameter_gather = false;
+  // Tied input and output embeddings split over the first and last pipeline stages: after the
+  // data-parallel reduction, GPU (d, 0, t) and GPU (d, p-1, t) all-reduce this many bytes of the
+  // embedding's gradient (Megatron-LM's embedding group, DeepSpeed's tied-weight reduction);
+  // 0 for none (untied, or one stage holding both).
+  units::Bytes embedding_gradient_bytes{0};
+  bool syncs_embedding() const { return pipeline > 1 && embedding_gradient_bytes.value() > 0; }
   int iterations = 2;              // simulated iterations (the last one is reported)
   bool record_events = false;      // fill TrainingReport::events (docs/trace-format.md)
   double sample_interval_s = 0;    // > 0: sample GPU power and link utilisation this often

@@ -218,6 +218,10 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
                                       : engine::GradientReduction::all_reduce;
   job.overlap_reduction = p.overlap_gradient_reduction;
   job.overlap_parameter_gather = p.overlap_parameter_gather;
+  // Tied embeddings on more than one stage: the first and last stage each hold the tensor rank's
+  // vocabulary shard and all-reduce its gradient every iteration (docs/simulation.md).
+  if (m.tied_embeddings && p.pipeline > 1)
+    job.embedding_gradient_bytes = Bytes(double(m.vocab) * m.hidden / p.tensor * s.memory.state.gradients);
   switch (p.data_parallel_algorithm) {
     case DataParallelAlgorithm::automatic: job.data_parallel_algorithm = collectives::Algorithm::automatic; break;
     case DataParallelAlgorithm::ring: job.data_parallel_algorithm = collectives::Algorithm::ring; break;

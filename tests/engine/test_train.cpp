@@ -141,6 +141,34 @@ TEST_CASE("a pipeline message takes alpha + S/B of its path, and the pipeline wa
   CHECK(r.last.pipeline_wait.value() == test::rel(f + b + 2 * message, 1e-6));
 }
 
+TEST_CASE("tied embeddings on the first and last stage add their gradient's two-rank all-reduce, S/B + 2 alpha") {
+  // Megatron-LM all-reduces the word embedding's gradient over the first and last pipeline stage
+  // after the data-parallel reduction (training.py, "embedding group"). A two-rank ring all-reduce
+  // is 2 steps of S/2: S/B + 2 alpha.
+  const int p = 2, m = 4;
+  const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
+  const double pair = S / kNetB + 2 * kNetAlpha;  // 40 ms
+  engine::TrainingJob job = uniform_job(1, p, 1, m, costs(f, b), opt);
+  job.embedding_gradient_bytes = units::Bytes(S);
+  const auto r = engine::simulate_training(net_only(), job);
+  // without data parallelism: T = (m + p - 1)(f + b) + pair + optimizer; within 1%
+  CHECK(r.last.iteration.value() == test::rel((m + p - 1) * (f + b) + pair + opt, 0.01));
+  CHECK(sum_of_parts(r.last) == test::rel(r.last.iteration.value(), 1e-9));
+}
+
+TEST_CASE("the tied embedding's all-reduce follows the data-parallel all-reduce") {
+  const int n = 4, p = 2, m = 4;
+  const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9, E = 0.5e9;
+  engine::TrainingJob job = uniform_job(n, p, 1, m, costs(f, b, 1, S), opt);
+  job.embedding_gradient_bytes = units::Bytes(E);
+  const auto r = engine::simulate_training(net_only(), job);
+  const double ring = 2.0 * (n - 1) / n * S / kNetB + 2.0 * (n - 1) * kNetAlpha;
+  const double pair = E / kNetB + 2 * kNetAlpha;
+  // stage 0 finishes its backward last: T = (m + p - 1)(f + b) + ring + pair + optimizer; the four
+  // pairs run at once on disjoint paths; within 1%
+  CHECK(r.last.iteration.value() == test::rel((m + p - 1) * (f + b) + ring + pair + opt, 0.01));
+}
+
 TEST_CASE("without overlap the data-parallel all-reduce adds 2(n-1)/n S/B + 2(n-1) alpha after the last backward") {
   const int n = 8, m = 4;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
