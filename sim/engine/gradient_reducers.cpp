@@ -36,7 +36,7 @@ int collectives_per_iteration(const TrainingJob& job, int stage) {
   // reduce-scatter per bucket after the backward.
   if (job.reduction == GradientReduction::sharded_parameters) return 3 * buckets * job.micro_batches;
   int n = job.overlap_reduction ? buckets : 1;
-  if (job.reduction == GradientReduction::reduce_scatter_all_gather) n += job.overlap_parameter_gather ? buckets : 1;
+  if (gathers_parameters(job.reduction)) n += job.overlap_parameter_gather ? buckets : 1;
   return n;
 }
 
@@ -67,11 +67,12 @@ GradientReducers::GradientReducers(const topology::Topology& topology, const Tra
 void GradientReducers::build_data_parallel_groups(const topology::Topology& topology) {
   const TrainingJob& job = job_;
   const bool sharded = job.reduction == GradientReduction::sharded_parameters;
-  const bool zero = job.reduction == GradientReduction::reduce_scatter_all_gather || sharded;
+  const bool zero = gathers_parameters(job.reduction) || sharded;
   const bool bucketed = job.overlap_reduction || sharded;
   const bool gather_buckets = (zero && job.overlap_parameter_gather) || sharded;
   const int passes = sharded ? job.micro_batches : 1;  // reduce-scatters per bucket and iteration
-  const Operation reduce = zero ? Operation::reduce_scatter : Operation::all_reduce;
+  const bool scatter = job.reduction == GradientReduction::reduce_scatter_all_gather || sharded;
+  const Operation reduce = scatter ? Operation::reduce_scatter : Operation::all_reduce;
   // Tuning::exact_flow_budget bounds the exact flows of one collective; here it bounds all the
   // reductions of one iteration together, which run at once and cost wall time together.
   int per_iteration = 0;

@@ -40,7 +40,7 @@ StageActor::StageActor(TrainingWorld& world, int index, int d, int s, int t)
 bool StageActor::data_parallel() const { return world_.reducers && job_.data > 1; }
 
 bool StageActor::gathers_ahead() const {
-  return data_parallel() && job_.reduction == GradientReduction::reduce_scatter_all_gather &&
+  return data_parallel() && gathers_parameters(job_.reduction) &&
          job_.overlap_parameter_gather;
 }
 
@@ -216,7 +216,7 @@ void StageActor::finish_iteration() {
   if (job_.optimizer[s_].value() > 0) busy(job_.optimizer[s_].value(), job_.optimizer_utilization);
   tally_.optimizer += now() - t0;
   if (now() > t0) record(EventKind::optimizer, t0, now());
-  if (data_parallel() && job_.reduction == GradientReduction::reduce_scatter_all_gather && !gathers_ahead()) {
+  if (data_parallel() && gathers_parameters(job_.reduction) && !gathers_ahead()) {
     t0 = now();
     start_reductions(Reduction::gather);
     GradientReducers::wait(done_);

@@ -47,10 +47,18 @@ enum class GradientReduction {
   all_reduce,                  // ZeRO 0: all-reduce the gradients
   reduce_scatter_all_gather,   // ZeRO 1-2 (distributed optimizer): reduce-scatter gradients,
                                // all-gather updated parameters after the optimizer step
+  all_reduce_all_gather,       // ZeRO 1 as DeepSpeed's bf16 optimizer runs it under pipeline
+                               // parallelism: all-reduce the gradients, each rank updates its
+                               // shard, all-gather the updated parameters
   sharded_parameters           // ZeRO 3 (FSDP full shard): every forward and every backward
                                // pass gathers each layer's parameters ahead of it (prefetched);
                                // each backward reduce-scatters each layer's gradients after it
 };
+
+// Whether each rank updates only its shard and the updated parameters are all-gathered after.
+inline bool gathers_parameters(GradientReduction r) {
+  return r == GradientReduction::reduce_scatter_all_gather || r == GradientReduction::all_reduce_all_gather;
+}
 
 struct TrainingJob {
   int data = 1, tensor = 1, pipeline = 1;

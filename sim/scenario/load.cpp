@@ -111,6 +111,8 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
   o.distribute_saved_activations = r->boolean("distribute_saved_activations", Need::optional).value_or(false);
   o.kernels = pick<LayerKernels>(*r, "kernels", {{"megatron", LayerKernels::megatron}, {"metaseq", LayerKernels::metaseq}})
                   .value_or(LayerKernels::megatron);
+  o.all_reduce_sharded_gradients =
+      pick<bool>(*r, "gradient_reduction", {{"reduce_scatter", false}, {"all_reduce", true}}).value_or(false);
   o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
   if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
   r->reject_unknown_keys();
@@ -141,6 +143,10 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("implementation"),
                "distribute_saved_activations splits the layer inputs that full recomputation saves "
                "(expected parallel.recompute: full, or distribute_saved_activations: false)");
+  if (s.memory.all_reduce_sharded_gradients && (s.plan.zero_stage < 1 || s.plan.zero_stage > 2))
+    root.error(root.key_location("implementation"),
+               "gradient_reduction all_reduce is how a sharded optimizer (ZeRO 1-2) may receive its gradients "
+               "(expected parallel.zero_stage 1 or 2, or gradient_reduction: reduce_scatter)");
   if (!root.diagnostics().ok()) return;
   s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.memory);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)

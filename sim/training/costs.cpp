@@ -214,7 +214,9 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
   job.micro_batches = p.micro_batches();
   job.iterations = iterations;
   job.reduction = p.zero_stage >= 3   ? engine::GradientReduction::sharded_parameters
-                  : p.zero_stage >= 1 ? engine::GradientReduction::reduce_scatter_all_gather
+                  : p.zero_stage >= 1 ? (s.memory.all_reduce_sharded_gradients
+                                             ? engine::GradientReduction::all_reduce_all_gather
+                                             : engine::GradientReduction::reduce_scatter_all_gather)
                                       : engine::GradientReduction::all_reduce;
   job.overlap_reduction = p.overlap_gradient_reduction;
   job.overlap_parameter_gather = p.overlap_parameter_gather;

@@ -36,6 +36,10 @@ struct MemoryOptions {
   // and bias-dropout-residual; metaseq (OPT) runs the MLP's bias, dropout and residual add as
   // separate kernels and adds copies and a nan_to_num pass around the attention scores.
   LayerKernels kernels = LayerKernels::megatron;
+  // ZeRO 1-2: how the gradients reach the rank that owns their shard of the optimizer state:
+  // reduce-scatter (Megatron-LM's distributed optimizer, DeepSpeed ZeRO) or all-reduce (DeepSpeed's
+  // bf16 optimizer under pipeline parallelism, as BLOOM trained). The memory is the same.
+  bool all_reduce_sharded_gradients = false;
   units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
 };
 

@@ -219,6 +219,21 @@ TEST_CASE("ZeRO's reduce-scatter before and all-gather after the optimizer each 
   CHECK(r.last.iteration.value() == test::rel(m * (f + b) + 2 * half + opt, 1e-3));
 }
 
+TEST_CASE("DeepSpeed's bf16 optimizer all-reduces the gradients, then all-gathers the updated parameters") {
+  // DeepSpeed PipelineEngine._bf16_reduce_grads (all-reduce of the fp32 gradients) before the
+  // sharded step and the bf16 optimizer's all-gather: 2(n-1)/n S/B + 2(n-1) alpha, then the
+  // gather pass of the parameter bytes.
+  const int n = 8, m = 4;
+  const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;
+  engine::TrainingJob job = zero_job(n, m, 1, f, b, opt, S, GradientReduction::all_reduce_all_gather);
+  job.costs[0][0].parameter_bytes = units::Bytes(S / 2);
+  const auto r = engine::simulate_training(net_only(), job);
+  const double all_reduce = 2 * ring_pass(n, S), gather = ring_pass(n, S / 2);
+  // dp_exposed = all-reduce + gather; within 1%
+  CHECK(r.last.dp_exposed.value() == test::rel(all_reduce + gather, 0.01));
+  CHECK(r.last.iteration.value() == test::rel(m * (f + b) + all_reduce + gather + opt, 1e-3));
+}
+
 TEST_CASE("ZeRO's all-gather of half as many parameter bytes as fp32 gradient bytes takes half the reduce-scatter's time") {
   const int n = 8, m = 4;
   const double f = 0.1, b = 0.2, opt = 0.05, S = 1e9;

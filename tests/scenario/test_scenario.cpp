@@ -137,3 +137,13 @@ TEST_CASE("implementation.kernels picks the framework's layer kernels; an unknow
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.kernels", "deepspeed"}})
             .find("expected one of: megatron, metaseq") != std::string::npos);
 }
+
+TEST_CASE("implementation.gradient_reduction all_reduce is for a sharded optimizer only") {
+  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").memory.all_reduce_sharded_gradients);
+  CHECK(!scenario::load_scenario(kScenarios / "gpt3-175b-a100-10k.yaml").memory.all_reduce_sharded_gradients);
+  // gpt3-175b-a100-1024 is ZeRO 0
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.gradient_reduction", "all_reduce"}})
+            .find("expected parallel.zero_stage 1 or 2") != std::string::npos);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-10k.yaml", {{"implementation.gradient_reduction", "allreduce"}})
+            .find("expected one of: reduce_scatter, all_reduce") != std::string::npos);
+}
