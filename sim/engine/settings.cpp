@@ -22,7 +22,7 @@ constexpr std::size_t kGuardPageActorLimit = 30000;
 // stacks beyond either come from the heap, where calloc may have to zero them. That is the memory
 // cliff above ~65k actors (feasibility note, section 7): 20.6 GB and 94 s for a 102,400-GPU job.
 // Mapped stacks are zero pages until touched (a few KB each) and adjacent ones merge into one
-// mapping: with a fixed threshold and no count limit, the same job takes 3.1 GB and 46 s.
+// mapping: with a fixed threshold and no count limit, the same job takes ~3 GB and ~45 s.
 void map_large_blocks() {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 1 << 20);  // a fixed value also stops the dynamic raise

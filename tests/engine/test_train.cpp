@@ -323,6 +323,20 @@ TEST_CASE("simulating every tensor rank's passes and flows gives the same iterat
   CHECK(symmetric.pipeline_wait.value() > (2 - 1) * 0.3 * 1.01);
 }
 
+TEST_CASE("with the tied embedding's sync too, simulating every tensor rank gives the same iteration") {
+  const auto platform = platform::load_platform(test::test_platform("two-gpu-nodes-4.yaml"));
+  engine::TrainingJob job = uniform_job(2, 2, 2, 4, costs(0.1, 0.2, 100e6, 1e9, 4), 0.05);
+  job.tensor = 2;
+  job.overlap_reduction = true;
+  job.embedding_gradient_bytes = units::Bytes(0.5e9);
+  const engine::IterationBreakdown symmetric = train_in_child(platform, job).last;
+  job.all_tensor_ranks = true;
+  const engine::IterationBreakdown every_rank = train_in_child(platform, job).last;
+  // the same answer; within 1%
+  CHECK(every_rank.iteration.value() == test::rel(symmetric.iteration.value(), 0.01));
+  CHECK(every_rank.dp_exposed.value() == test::rel(symmetric.dp_exposed.value(), 0.01));
+}
+
 TEST_CASE("under ZeRO 3 too, simulating every tensor rank gives the same iteration as tensor rank 0 alone") {
   const auto platform = platform::load_platform(test::test_platform("two-gpu-nodes-4.yaml"));
   engine::StageCosts c = costs(0.1, 0.2, 100e6, 1e9, 4);
