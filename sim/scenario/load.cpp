@@ -113,6 +113,12 @@ MemoryOptions read_implementation(std::optional<Reader> r) {
                   .value_or(LayerKernels::megatron);
   o.all_reduce_sharded_gradients =
       pick<bool>(*r, "gradient_reduction", {{"reduce_scatter", false}, {"all_reduce", true}}).value_or(false);
+  o.gradient_accumulation = pick<GradientAccumulation>(*r, "gradient_accumulation",
+                                                       {{"fused", GradientAccumulation::fused},
+                                                        {"into_grad", GradientAccumulation::into_grad},
+                                                        {"into_buffer", GradientAccumulation::into_buffer},
+                                                        {"convert_then_add", GradientAccumulation::convert_then_add}})
+                                .value_or(GradientAccumulation::fused);
   o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
   if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
   r->reject_unknown_keys();
@@ -147,6 +153,10 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("implementation"),
                "gradient_reduction all_reduce is how a sharded optimizer (ZeRO 1-2) may receive its gradients "
                "(expected parallel.zero_stage 1 or 2, or gradient_reduction: reduce_scatter)");
+  if (s.memory.gradient_accumulation != GradientAccumulation::fused && s.plan.zero_stage >= 3)
+    root.error(root.key_location("implementation"),
+               "ZeRO 3 reduce-scatters every micro-batch's gradients layer by layer, so no full gradient buffer "
+               "accumulates them (expected gradient_accumulation: fused, or zero_stage 0-2)");
   if (!root.diagnostics().ok()) return;
   s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.memory);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)

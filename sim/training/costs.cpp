@@ -271,6 +271,10 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         add_kernels(km, lm_head_backward_kernels(m, p), c.backward, backward_busy);
         if (!m.tied_embeddings || chunks_total > 1) chunk_parameters += double(m.vocab) * m.hidden / p.tensor;
       }
+      // Each micro-batch's weight gradients join the iteration's (none when fused into the GEMM).
+      add_kernels(km, gradient_accumulation_kernels(chunk_parameters, state, s.memory.gradient_accumulation,
+                                                    p.micro_batches()),
+                  c.backward, backward_busy);
       // Pipeline messages: Megatron's scatter/gather optimisation sends 1/t of the activation
       // from each tensor rank (Narayanan et al. 2021, section 4.1).
       c.activation_bytes = activation / double(p.tensor);

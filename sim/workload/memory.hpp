@@ -24,6 +24,18 @@ struct StateBytes {
 
 enum class LayerKernels { megatron, metaseq };
 
+// How each micro-batch's weight gradients join the gradients accumulated over the iteration
+// (docs/compute-model.md, "Gradient accumulation"):
+//   fused            the weight-gradient GEMM accumulates into the buffer itself (Megatron-LM's
+//                    --gradient-accumulation-fusion, 2022 on): no separate kernel;
+//   into_grad        PyTorch autograd adds every micro-batch after the first into the 16-bit
+//                    .grad (Megatron-LM 2021 without contiguous buffers, PyTorch DDP);
+//   into_buffer      every micro-batch is added into a gradient buffer of state.gradients bytes
+//                    (Megatron-LM's local DDP with its contiguous main_grad buffer);
+//   convert_then_add every micro-batch is converted to the buffer's type, then added (DeepSpeed's
+//                    bf16 optimizer: hp_grad.add_(lp_grad.to(fp32)), as BLOOM trained).
+enum class GradientAccumulation { fused, into_grad, into_buffer, convert_then_add };
+
 struct MemoryOptions {
   StateBytes state;
   bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
@@ -40,6 +52,7 @@ struct MemoryOptions {
   // reduce-scatter (Megatron-LM's distributed optimizer, DeepSpeed ZeRO) or all-reduce (DeepSpeed's
   // bf16 optimizer under pipeline parallelism, as BLOOM trained). The memory is the same.
   bool all_reduce_sharded_gradients = false;
+  GradientAccumulation gradient_accumulation = GradientAccumulation::fused;
   units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
 };
 

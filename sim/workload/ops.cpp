@@ -239,4 +239,26 @@ std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state
   return out;
 }
 
+std::vector<Kernel> gradient_accumulation_kernels(double parameters, const StateBytes& state, GradientAccumulation mode,
+                                                  int micro_batches) {
+  const double buffer = state.gradients;
+  switch (mode) {
+    case GradientAccumulation::fused: return {};
+    case GradientAccumulation::into_grad:
+      // read .grad and the new gradient, write .grad (16-bit), for m - 1 of the m micro-batches:
+      // spread evenly over them, as every backward pass costs the same here.
+      if (micro_batches < 2) return {};
+      return {memory("gradient accumulation", parameters * 3 * kElement * (micro_batches - 1) / micro_batches)};
+    case GradientAccumulation::into_buffer:
+      // read the new gradient, read and write the buffer
+      return {memory("gradient accumulation", parameters * (kElement + 2 * buffer))};
+    case GradientAccumulation::convert_then_add:
+      // the conversion reads the new gradient and writes a buffer-typed copy; the add reads the
+      // copy and the buffer and writes the buffer
+      return {memory("gradient conversion", parameters * (kElement + buffer)),
+              memory("gradient accumulation", parameters * 3 * buffer)};
+  }
+  return {};
+}
+
 }  // namespace trainsim::workload

@@ -53,5 +53,9 @@ std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelP
 // read the gradient, write the 16-bit weight), and zeroing the gradient buffer for the next
 // iteration.
 std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state, bool loss_scaling);
+// Per micro-batch, accumulating the weight gradients of `parameters` parameters over an iteration
+// of `micro_batches` micro-batches (none when fused); the new gradients are 16-bit.
+std::vector<Kernel> gradient_accumulation_kernels(double parameters, const StateBytes& state, GradientAccumulation mode,
+                                                  int micro_batches);
 
 }  // namespace trainsim::workload

@@ -147,3 +147,15 @@ TEST_CASE("implementation.gradient_reduction all_reduce is for a sharded optimiz
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-10k.yaml", {{"implementation.gradient_reduction", "allreduce"}})
             .find("expected one of: reduce_scatter, all_reduce") != std::string::npos);
 }
+
+TEST_CASE("implementation.gradient_accumulation names the framework's way; ZeRO 3 accumulates nothing in full") {
+  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").memory.gradient_accumulation ==
+        workload::GradientAccumulation::convert_then_add);
+  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").memory.gradient_accumulation ==
+        workload::GradientAccumulation::fused);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
+                  {{"parallel.zero_stage", "3"}, {"implementation.gradient_accumulation", "into_buffer"}})
+            .find("expected gradient_accumulation: fused") != std::string::npos);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.gradient_accumulation", "fuse"}})
+            .find("expected one of: fused, into_grad, into_buffer, convert_then_add") != std::string::npos);
+}

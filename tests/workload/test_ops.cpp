@@ -150,3 +150,21 @@ TEST_CASE("ALiBi (BLOOM): the bias is broadcast into the scores and read back by
   CHECK(gemm_flops(b) == rel(gemm_flops(a)));
   CHECK(bytes_of(layer_backward_kernels(alibi, p, {}, 0)) == rel(bytes_of(layer_backward_kernels(learned, p, {}, 0))));
 }
+
+TEST_CASE("gradient accumulation moves the bytes of the framework's kernels, per micro-batch") {
+  // Megatron-LM 2021 (autograd into the 16-bit .grad: read, read, write 2 bytes, m - 1 times),
+  // Megatron-LM's contiguous main_grad buffer (main_grad.add_(grad): 2 + 4 + 4 bytes with fp32),
+  // DeepSpeed's bf16 optimizer (hp_grad.add_(lp_grad.to(fp32)): 2 + 4, then 4 + 4 + 4), and the
+  // fused weight-gradient GEMM (nothing separate).
+  const double P = 1e9;
+  StateBytes fp32;  // 4-byte gradients
+  StateBytes fp16;
+  fp16.gradients = 2;
+  CHECK(gradient_accumulation_kernels(P, fp32, GradientAccumulation::fused, 8).empty());
+  CHECK(bytes_of(gradient_accumulation_kernels(P, fp16, GradientAccumulation::into_grad, 8)) == rel(6e9 * 7 / 8));
+  CHECK(gradient_accumulation_kernels(P, fp16, GradientAccumulation::into_grad, 1).empty());  // nothing to add to
+  CHECK(bytes_of(gradient_accumulation_kernels(P, fp32, GradientAccumulation::into_buffer, 8)) == rel(10e9));
+  CHECK(bytes_of(gradient_accumulation_kernels(P, fp32, GradientAccumulation::convert_then_add, 8)) == rel(18e9));
+  for (const auto& k : gradient_accumulation_kernels(P, fp32, GradientAccumulation::convert_then_add, 8))
+    CHECK(k.kind == Kernel::Kind::memory);
+}
