@@ -245,10 +245,10 @@ std::vector<Kernel> gradient_accumulation_kernels(double parameters, const State
   switch (mode) {
     case GradientAccumulation::fused: return {};
     case GradientAccumulation::into_grad:
-      // read .grad and the new gradient, write .grad (16-bit), for m - 1 of the m micro-batches:
-      // spread evenly over them, as every backward pass costs the same here.
+      // read .grad and the new gradient, write .grad, for m - 1 of the m micro-batches (the first
+      // becomes .grad): spread evenly over them, as every backward pass costs the same here.
       if (micro_batches < 2) return {};
-      return {memory("gradient accumulation", parameters * 3 * kElement * (micro_batches - 1) / micro_batches)};
+      return {memory("gradient accumulation", parameters * (kElement + 2 * buffer) * (micro_batches - 1) / micro_batches)};
     case GradientAccumulation::into_buffer:
       // read the new gradient, read and write the buffer
       return {memory("gradient accumulation", parameters * (kElement + 2 * buffer))};
