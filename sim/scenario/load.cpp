@@ -102,8 +102,8 @@ ParallelPlan read_plan(Reader& r) {
   return p;
 }
 
-MemoryOptions read_implementation(std::optional<Reader> r) {
-  MemoryOptions o;
+Implementation read_implementation(std::optional<Reader> r) {
+  Implementation o;
   o.reserved = units::Bytes(2.0 * units::gibi);  // default: CUDA context, NCCL buffers, allocator slack
   if (!r) return o;
   o.flash_attention = r->boolean("flash_attention", Need::optional).value_or(false);
@@ -145,20 +145,20 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("parallel"),
                "data_parallel_algorithm hierarchical and pipelined need the same number (> 1) of data-parallel ranks on "
                "each of several nodes (expected tensor parallelism dividing a node, or ring or tree)");
-  if (s.memory.distribute_saved_activations && s.plan.recompute != Recomputation::full)
+  if (s.implementation.distribute_saved_activations && s.plan.recompute != Recomputation::full)
     root.error(root.key_location("implementation"),
                "distribute_saved_activations splits the layer inputs that full recomputation saves "
                "(expected parallel.recompute: full, or distribute_saved_activations: false)");
-  if (s.memory.all_reduce_sharded_gradients && (s.plan.zero_stage < 1 || s.plan.zero_stage > 2))
+  if (s.implementation.all_reduce_sharded_gradients && (s.plan.zero_stage < 1 || s.plan.zero_stage > 2))
     root.error(root.key_location("implementation"),
                "gradient_reduction all_reduce is how a sharded optimizer (ZeRO 1-2) may receive its gradients "
                "(expected parallel.zero_stage 1 or 2, or gradient_reduction: reduce_scatter)");
-  if (s.memory.gradient_accumulation != GradientAccumulation::fused && s.plan.zero_stage >= 3)
+  if (s.implementation.gradient_accumulation != GradientAccumulation::fused && s.plan.zero_stage >= 3)
     root.error(root.key_location("implementation"),
                "ZeRO 3 reduce-scatters every micro-batch's gradients layer by layer, so no full gradient buffer "
                "accumulates them (expected gradient_accumulation: fused, or zero_stage 0-2)");
   if (!root.diagnostics().ok()) return;
-  s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.memory);
+  s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.implementation);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)
     root.error(root.key_location("parallel"),
                "the model does not fit: stage " + std::to_string(s.memory_per_gpu.stage) + " needs " +
@@ -312,7 +312,7 @@ Scenario load_scenario(const std::filesystem::path& file, const std::vector<Over
       s.model = read_model(r, model_name);
     }
   if (auto r = root.map("parallel", Need::required)) s.plan = read_plan(*r);
-  s.memory = read_implementation(root.map("implementation", Need::optional));
+  s.implementation = read_implementation(root.map("implementation", Need::optional));
   if (auto r = root.map("training", Need::required)) {
     s.training.tokens = r->number("tokens", Need::optional, 1, 1e18);
     s.training.iterations = r->integer("iterations", Need::optional, 1, 1LL << 40);

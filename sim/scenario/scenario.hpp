@@ -55,7 +55,7 @@ struct Scenario {
   platform::Platform platform;
   workload::TransformerModel model;
   workload::ParallelPlan plan;
-  workload::MemoryOptions memory;
+  workload::Implementation implementation;
   workload::MemoryBreakdown memory_per_gpu;
   TrainingRun training;
   std::vector<std::string> assumptions;  // what the scenario assumed where sources are silent

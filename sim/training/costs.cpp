@@ -93,8 +93,8 @@ double flops_of(const std::vector<Kernel>& kernels) {
 
 LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& km, int layer) {
   LayerTimes lt;
-  auto fwd = layer_forward_kernels(s.model, s.plan, s.memory, layer);
-  auto bwd = layer_backward_kernels(s.model, s.plan, s.memory, layer);
+  auto fwd = layer_forward_kernels(s.model, s.plan, s.implementation, layer);
+  auto bwd = layer_backward_kernels(s.model, s.plan, s.implementation, layer);
   add_kernels(km, fwd, lt.forward, lt.forward_busy);
   add_kernels(km, bwd, lt.backward, lt.backward_busy);
   lt.forward_flops = flops_of(fwd);
@@ -171,7 +171,7 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   if (s.plan.sequence_parallel) r.backward_comm += c.tp_all_reduce * 0.5 * kColumnParallelLinears;
   // Distributed saved activations: the layer input is all-gathered from the tensor ranks before it
   // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
-  else if (full && s.memory.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
+  else if (full && s.implementation.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
   if (s.plan.overlap_tensor_parallel_comm) {
     // Megatron-Core's --tp-comm-overlap (Transformer Engine): each sequence-parallel all-gather or
     // reduce-scatter (half an all-reduce, c) is split into t chunks pipelined with the GEMM beside
@@ -214,7 +214,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
   job.micro_batches = p.micro_batches();
   job.iterations = iterations;
   job.reduction = p.zero_stage >= 3   ? engine::GradientReduction::sharded_parameters
-                  : p.zero_stage >= 1 ? (s.memory.all_reduce_sharded_gradients
+                  : p.zero_stage >= 1 ? (s.implementation.all_reduce_sharded_gradients
                                              ? engine::GradientReduction::all_reduce_all_gather
                                              : engine::GradientReduction::reduce_scatter_all_gather)
                                       : engine::GradientReduction::all_reduce;
@@ -223,7 +223,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
   // Tied embeddings on more than one stage: the first and last stage each hold the tensor rank's
   // vocabulary shard and all-reduce its gradient every iteration (docs/simulation.md).
   if (m.tied_embeddings && p.pipeline > 1)
-    job.embedding_gradient_bytes = Bytes(double(m.vocab) * m.hidden / p.tensor * s.memory.state.gradients);
+    job.embedding_gradient_bytes = Bytes(double(m.vocab) * m.hidden / p.tensor * s.implementation.state.gradients);
   switch (p.data_parallel_algorithm) {
     case DataParallelAlgorithm::automatic: job.data_parallel_algorithm = collectives::Algorithm::automatic; break;
     case DataParallelAlgorithm::ring: job.data_parallel_algorithm = collectives::Algorithm::ring; break;
@@ -237,7 +237,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
 
   const int chunks_total = p.pipeline * job.chunks;
   const ParameterCount params = count_parameters(m);
-  const StateBytes& state = s.memory.state;
+  const StateBytes& state = s.implementation.state;
   job.costs.assign(p.pipeline, std::vector<engine::StageCosts>(job.chunks));
   job.optimizer.assign(p.pipeline, Seconds(0));
   for (int stage = 0; stage < p.pipeline; ++stage) {
@@ -272,7 +272,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         if (!m.tied_embeddings || chunks_total > 1) chunk_parameters += double(m.vocab) * m.hidden / p.tensor;
       }
       // Each micro-batch's weight gradients join the iteration's (none when fused into the GEMM).
-      add_kernels(km, gradient_accumulation_kernels(chunk_parameters, state, s.memory.gradient_accumulation,
+      add_kernels(km, gradient_accumulation_kernels(chunk_parameters, state, s.implementation.gradient_accumulation,
                                                     p.micro_batches()),
                   c.backward, backward_busy);
       // Pipeline messages: Megatron's scatter/gather optimisation sends 1/t of the activation

@@ -27,7 +27,7 @@ results::RunReliability run_reliability(const scenario::Scenario& s, int gpus, u
   const platform::ReliabilitySpec& spec = *s.platform.reliability;
   results::RunReliability r;
   r.job_mtbf = spec.gpu_mtbf / double(gpus);
-  r.checkpoint = workload::checkpoint_bytes(s.model, s.memory);
+  r.checkpoint = workload::checkpoint_bytes(s.model, s.implementation);
   r.checkpoint_write = r.checkpoint / spec.checkpoint_write_bandwidth;
   r.restart = spec.restart_time + r.checkpoint / spec.checkpoint_read_bandwidth;
   reliability::Inputs in;

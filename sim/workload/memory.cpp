@@ -8,7 +8,7 @@ namespace trainsim::workload {
 
 namespace {
 // Activations are stored in 16-bit (2 bytes per element); dropout masks take 1 byte per element.
-units::Bytes attention_and_mlp_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+units::Bytes attention_and_mlp_bytes(const TransformerModel& m, const ParallelPlan& p, const Implementation& o) {
   const double s = m.sequence, b = p.micro_batch, h = m.hidden, kv = m.kv_hidden(), f = m.ffn_hidden, a = m.heads;
   const double t = p.tensor;
   const double mask = o.dropout ? 1.0 : 0.0;
@@ -30,7 +30,7 @@ units::Bytes attention_and_mlp_bytes(const TransformerModel& m, const ParallelPl
 std::string part(const char* name, units::Bytes b) { return std::string(name) + " " + units::format_bytes_binary(b); }
 }  // namespace
 
-units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const Implementation& o) {
   if (p.recompute == Recomputation::full) {
     // Only each layer's input is kept (2sbh), sharded along the sequence with SP, or split over
     // the tensor ranks when the saved activations are distributed.
@@ -40,11 +40,11 @@ units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPla
   return attention_and_mlp_bytes(m, p, o);
 }
 
-units::Bytes checkpoint_bytes(const TransformerModel& m, const MemoryOptions& o) {
+units::Bytes checkpoint_bytes(const TransformerModel& m, const Implementation& o) {
   return units::Bytes(count_parameters(m).total * (o.state.weights + o.state.optimizer));
 }
 
-MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o) {
+MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const Implementation& o) {
   const ParameterCount params = count_parameters(m);
   const int chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;
 

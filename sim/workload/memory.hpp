@@ -36,7 +36,10 @@ enum class LayerKernels { megatron, metaseq };
 //                    bf16 optimizer: hp_grad.add_(lp_grad.to(fp32)), as BLOOM trained).
 enum class GradientAccumulation { fused, into_grad, into_buffer, convert_then_add };
 
-struct MemoryOptions {
+// What the training code does where frameworks differ: the scenario's `implementation:` section.
+// The memory model reads the state sizes, flash attention, dropout and saved-activation split; the
+// kernel list (workload/ops) the kernel family; the costs (training/) the gradient handling.
+struct Implementation {
   StateBytes state;
   bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
   bool dropout = true;           // GPT-3/Megatron train with dropout masks; LLaMA does not
@@ -65,14 +68,14 @@ struct MemoryBreakdown {
 
 // Activation bytes of one transformer layer for one micro-batch, per GPU (Korthikanti et al.
 // 2022, Table 2, generalised to grouped-query attention and SwiGLU).
-units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
+units::Bytes layer_activation_bytes(const TransformerModel& m, const ParallelPlan& p, const Implementation& o);
 
 // A training checkpoint: every parameter's 16-bit weight and optimizer state (fp32 master copy
 // and Adam's two moments: weights + optimizer bytes of StateBytes, 14 per parameter by default),
 // summed over all shards; gradients are not saved.
-units::Bytes checkpoint_bytes(const TransformerModel& m, const MemoryOptions& o);
+units::Bytes checkpoint_bytes(const TransformerModel& m, const Implementation& o);
 
 // Memory of the most loaded GPU: every pipeline stage is evaluated and the largest returned.
-MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o);
+MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p, const Implementation& o);
 
 }  // namespace trainsim::workload

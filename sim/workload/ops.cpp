@@ -58,7 +58,7 @@ Dims dims(const TransformerModel& m, const ParallelPlan& p) {
   return d;
 }
 
-void attention_core(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const MemoryOptions& o,
+void attention_core(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const Implementation& o,
                     std::vector<Kernel>& out) {
   const double batch = p.micro_batch * d.heads / d.t;  // attention heads on this rank
   if (o.flash_attention) {
@@ -102,7 +102,7 @@ void attention_core(const TransformerModel& m, const Dims& d, const ParallelPlan
                          kPassThrough));
 }
 
-void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const MemoryOptions& o, int layer,
+void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const Implementation& o, int layer,
          std::vector<Kernel>& out) {
   const bool swiglu = m.activation == Activation::swiglu;
   double tokens = d.tokens;
@@ -134,7 +134,7 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const 
 }
 }  // namespace
 
-std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const Implementation& o,
                                           int layer) {
   const Dims d = dims(m, p);
   std::vector<Kernel> out;
@@ -162,7 +162,7 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   return out;
 }
 
-std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const Implementation& o,
                                            int layer) {
   std::vector<Kernel> out;
   for (const Kernel& k : layer_forward_kernels(m, p, o, layer)) {

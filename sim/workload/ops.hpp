@@ -4,7 +4,7 @@
 // (with their m x n x k shapes under tensor parallelism) and memory-bound kernels (norms, softmax,
 // dropout, activation functions, residual adds) with the bytes they move, as Megatron-LM's GPT
 // layer runs them. How long each kernel takes is compute/'s business. Depends on: workload/model,
-// workload/plan, workload/memory (for MemoryOptions: flash attention, dropout).
+// workload/plan, workload/memory (Implementation: flash attention, dropout, the kernel family).
 #pragma once
 
 #include <string>
@@ -36,11 +36,11 @@ struct Kernel {
 };
 
 // Kernels of one layer's forward pass for one micro-batch on one tensor-parallel rank.
-std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const Implementation& o,
                                           int layer);
 // Kernels of the same layer's backward pass: each GEMM becomes its data-gradient and weight-
 // gradient GEMMs; each memory-bound kernel reads its saved inputs and the incoming gradient.
-std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const MemoryOptions& o,
+std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const ParallelPlan& p, const Implementation& o,
                                            int layer);
 // The LM head (logits GEMM and the fp32 softmax cross-entropy) forward, on the last stage.
 std::vector<Kernel> lm_head_forward_kernels(const TransformerModel& m, const ParallelPlan& p);

@@ -130,17 +130,17 @@ TEST_CASE("a forced data-parallel algorithm is refused where the groups do not h
 }
 
 TEST_CASE("implementation.kernels picks the framework's layer kernels; an unknown one lists the choices") {
-  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").memory.kernels ==
+  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").implementation.kernels ==
         workload::LayerKernels::megatron);
-  CHECK(scenario::load_scenario(kScenarios / "validation/opt-175b-992.yaml").memory.kernels ==
+  CHECK(scenario::load_scenario(kScenarios / "validation/opt-175b-992.yaml").implementation.kernels ==
         workload::LayerKernels::metaseq);
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.kernels", "deepspeed"}})
             .find("expected one of: megatron, metaseq") != std::string::npos);
 }
 
 TEST_CASE("implementation.gradient_reduction all_reduce is for a sharded optimizer only") {
-  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").memory.all_reduce_sharded_gradients);
-  CHECK(!scenario::load_scenario(kScenarios / "gpt3-175b-a100-10k.yaml").memory.all_reduce_sharded_gradients);
+  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").implementation.all_reduce_sharded_gradients);
+  CHECK(!scenario::load_scenario(kScenarios / "gpt3-175b-a100-10k.yaml").implementation.all_reduce_sharded_gradients);
   // gpt3-175b-a100-1024 is ZeRO 0
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.gradient_reduction", "all_reduce"}})
             .find("expected parallel.zero_stage 1 or 2") != std::string::npos);
@@ -149,9 +149,9 @@ TEST_CASE("implementation.gradient_reduction all_reduce is for a sharded optimiz
 }
 
 TEST_CASE("implementation.gradient_accumulation names the framework's way; ZeRO 3 accumulates nothing in full") {
-  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").memory.gradient_accumulation ==
+  CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").implementation.gradient_accumulation ==
         workload::GradientAccumulation::convert_then_add);
-  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").memory.gradient_accumulation ==
+  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").implementation.gradient_accumulation ==
         workload::GradientAccumulation::fused);
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
                   {{"parallel.zero_stage", "3"}, {"implementation.gradient_accumulation", "into_buffer"}})

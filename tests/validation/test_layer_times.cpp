@@ -88,7 +88,7 @@ TEST_CASE("overlapped TP communication exposes c/t beside a longer GEMM and c - 
   compute::KernelModel km(s.platform.gpu, s.plan.precision);
   double expected = 0;
   int linears = 0;
-  for (const auto& k : workload::layer_forward_kernels(s.model, s.plan, s.memory, 0))
+  for (const auto& k : workload::layer_forward_kernels(s.model, s.plan, s.implementation, 0))
     if (k.name == "QKV" || k.name == "attention projection" || k.name == "MLP up" || k.name == "MLP down") {
       const double g = km.time(k).time.value();
       expected += std::max(c, g) + std::min(c, g) / t - g;
@@ -121,8 +121,8 @@ TEST_CASE("memory of the 22B and 175B models matches Korthikanti et al.'s Figure
     none.sequence_parallel = false;
     selective.recompute = workload::Recomputation::selective;
     selective.sequence_parallel = true;
-    auto m_none = workload::memory_per_gpu(s.model, none, s.memory);
-    auto m_sel = workload::memory_per_gpu(s.model, selective, s.memory);
+    auto m_none = workload::memory_per_gpu(s.model, none, s.implementation);
+    auto m_sel = workload::memory_per_gpu(s.model, selective, s.implementation);
     const double gib = 1024.0 * 1024 * 1024;
     double states = (m_none.weights + m_none.gradients + m_none.optimizer).value() / gib;
     std::printf("%s: states %.2f GiB (published %.2f), activations %.2f (%.2f) -> %.2f (%.2f)\n", row.file, states,

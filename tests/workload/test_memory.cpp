@@ -51,7 +51,7 @@ TEST_CASE("full recomputation keeps only each layer's input, 2sbh") {
 
 TEST_CASE("distributed saved activations keep 1/t of each layer's input, 2sbh/t (Megatron's --distribute-saved-activations)") {
   auto m = gpt3_175b();
-  MemoryOptions distributed;
+  Implementation distributed;
   distributed.distribute_saved_activations = true;
   CHECK(layer_activation_bytes(m, tp8(Recomputation::full, false), distributed).value() == rel(2.0 * 2048 * 12288 / 8));
   // With sequence parallelism the input is already sharded: no second division.
@@ -60,7 +60,7 @@ TEST_CASE("distributed saved activations keep 1/t of each layer's input, 2sbh/t 
 
 TEST_CASE("flash attention stores no s x s scores, like selective recomputation") {
   auto m = gpt3_175b();
-  MemoryOptions flash;
+  Implementation flash;
   flash.flash_attention = true;
   CHECK(layer_activation_bytes(m, tp8(Recomputation::none, true), flash).value() ==
         rel(layer_activation_bytes(m, tp8(Recomputation::selective, true), {}).value()));
@@ -74,7 +74,7 @@ TEST_CASE("ZeRO stages shrink model states as in Rajbhandari et al. 2020, Figure
   m.hidden = 4096;
   m.heads = m.kv_heads = 32;
   m.ffn_hidden = 4 * 4096;
-  MemoryOptions o;
+  Implementation o;
   o.state = StateBytes{2, 2, 12};
   ParallelPlan p;
   p.data = 64;

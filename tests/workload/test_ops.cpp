@@ -48,7 +48,7 @@ TEST_CASE("backward GEMMs cost twice the forward GEMMs") {
 TEST_CASE("flash attention executes half the score FLOP (causal) and moves no s x s matrix") {
   auto m = gpt(24, 4096, 32);
   ParallelPlan p;
-  MemoryOptions flash;
+  Implementation flash;
   flash.flash_attention = true;
   double plain = gemm_flops(layer_forward_kernels(m, p, {}, 0));
   double fused = gemm_flops(layer_forward_kernels(m, p, flash, 0));
@@ -115,7 +115,7 @@ TEST_CASE("metaseq's kernels (OPT): the unfused MLP epilogue and the copies arou
   ParallelPlan p;
   p.tensor = 8;
   p.micro_batch = 8;
-  MemoryOptions metaseq;
+  Implementation metaseq;
   metaseq.kernels = LayerKernels::metaseq;
   const auto megatron_kernels = layer_forward_kernels(m, p, {}, 0);
   const auto metaseq_kernels = layer_forward_kernels(m, p, metaseq, 0);
