@@ -110,12 +110,17 @@ void Document::set(const std::string& dotted_path, const std::string& value, con
   YAML::Node node = root_.impl_->node;
   const auto& doc = root_.impl_->doc;
   std::string rest = dotted_path;
+  std::string walked;  // the path down to `node`
   while (true) {
     auto dot = rest.find('.');
     std::string key = rest.substr(0, dot);
     if (!node.IsMap() && !node.IsNull()) {
       Diagnostics d;
-      d.error(Location{origin, 0, 0}, "cannot set '" + dotted_path + "': '" + key + "' is not inside a map");
+      std::string why = "'" + key + "' is not inside a map";
+      if (node.IsScalar())  // e.g. model: gpt3-175b, a catalog name
+        why = "'" + walked + "' is the value '" + node.Scalar() + "', not a map (to change one field of a catalog "
+              "entry, write '" + walked + "' as a map: {extends: " + node.Scalar() + ", " + key + ": ...})";
+      d.error(Location{origin, 0, 0}, "cannot set '" + dotted_path + "': " + why);
       throw ConfigError(d);
     }
     if (dot == std::string::npos) {
@@ -135,6 +140,7 @@ void Document::set(const std::string& dotted_path, const std::string& value, con
       child = node[key];
     }
     node.reset(child);
+    walked += (walked.empty() ? "" : ".") + key;
     rest = rest.substr(dot + 1);
   }
 }

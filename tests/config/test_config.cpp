@@ -84,3 +84,15 @@ TEST_CASE("set replaces a value at a dotted path and reports its origin") {
   doc.set("facility.pue", "1.1", "--set facility.pue");
   CHECK(doc.root().get("facility")->get("pue")->scalar() == "1.1");
 }
+
+TEST_CASE("set below a catalog name says how to override one field of the entry") {
+  Document doc = Document::parse("model: gpt3-175b\n", "s.yaml");
+  try {
+    doc.set("model.position", "alibi", "--set model.position");
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    const std::string message = e.diagnostics().items().at(0).message;
+    CHECK(message.find("'model' is the value 'gpt3-175b', not a map") != std::string::npos);
+    CHECK(message.find("{extends: gpt3-175b, position: ...}") != std::string::npos);
+  }
+}
