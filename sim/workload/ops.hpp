@@ -4,14 +4,14 @@
 // (with their m x n x k shapes under tensor parallelism) and memory-bound kernels (norms, softmax,
 // dropout, activation functions, residual adds) with the bytes they move, as Megatron-LM's GPT
 // layer runs them. How long each kernel takes is compute/'s business. Depends on: workload/model,
-// workload/plan, workload/memory (Implementation: flash attention, dropout, the kernel family).
+// workload/plan, workload/implementation (flash attention, dropout, the kernel family).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "units/quantity.hpp"
-#include "workload/memory.hpp"
+#include "workload/implementation.hpp"
 #include "workload/model.hpp"
 #include "workload/plan.hpp"
 
