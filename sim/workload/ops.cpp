@@ -224,18 +224,27 @@ std::vector<Kernel> embedding_kernels(const TransformerModel& m, const ParallelP
 }
 
 std::vector<Kernel> optimizer_kernels(double parameters, const StateBytes& state, bool loss_scaling) {
-  const double gradients = parameters * state.gradients;
+  // The passes of Megatron-LM's mixed-precision optimizer (megatron/optimizer/optimizer.py),
+  // which steps on fp32 main gradients and an fp32 master copy of the weights.
+  constexpr double kFp32 = 4.0;
+  const double main = parameters * kFp32;
   std::vector<Kernel> out;
+  // _copy_model_grads_to_main_grads: main_grad.float() is the buffer itself when gradients are
+  // accumulated in fp32; 16-bit gradients are copied to fp32 (read 16-bit, write fp32).
+  if (state.gradients < kFp32) out.push_back(memory("gradients to fp32", parameters * (state.gradients + kFp32)));
   // fp16's dynamic loss scaling divides every gradient by the scale and checks it for inf/NaN:
-  // read and write the gradients.
-  if (loss_scaling) out.push_back(memory("unscale and check gradients", 2 * gradients));
+  // read and write the fp32 gradients.
+  if (loss_scaling) out.push_back(memory("unscale and check gradients", 2 * main));
   // Gradient clipping (GPT-3 and Megatron-LM clip at norm 1.0) needs the global L2 norm: a read
   // of every gradient. The rescale itself only runs when the norm exceeds the bound: not counted.
-  out.push_back(memory("gradient norm", gradients));
-  // Adam reads gradient, master weight and both moments, writes master weight, moments and the
-  // 16-bit weight: optimizer bytes twice, gradient and weight once.
-  out.push_back(memory("Adam step", parameters * (2 * state.optimizer + state.gradients + state.weights)));
-  out.push_back(memory("zero gradient buffer", gradients));
+  out.push_back(memory("gradient norm", main));
+  // Adam reads the gradient and reads and writes the master weight and both moments (the
+  // optimizer bytes).
+  out.push_back(memory("Adam step", parameters * 2 * state.optimizer + main));
+  // _copy_main_params_to_model_params: read the fp32 master weight, write the 16-bit weight.
+  out.push_back(memory("master weights to 16 bits", parameters * (kFp32 + state.weights)));
+  // Zeroing the gradient buffer for the next iteration.
+  out.push_back(memory("zero gradient buffer", parameters * state.gradients));
   return out;
 }
 
