@@ -11,14 +11,17 @@ namespace {
 // large-GEMM tile on Ampere and Hopper and the one NVIDIA's guide uses to explain quantization.
 constexpr double kTileM = 128, kTileN = 128;
 
-units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
-  using platform::Precision;
-  std::optional<units::FlopRate> rate;
+platform::Precision tensor_precision(workload::TrainingPrecision precision) {
   switch (precision) {
-    case workload::TrainingPrecision::bf16: rate = gpu.peak_for(Precision::bf16); break;
-    case workload::TrainingPrecision::fp16: rate = gpu.peak_for(Precision::fp16); break;
-    case workload::TrainingPrecision::fp8: rate = gpu.peak_for(Precision::fp8); break;
+    case workload::TrainingPrecision::bf16: return platform::Precision::bf16;
+    case workload::TrainingPrecision::fp16: return platform::Precision::fp16;
+    case workload::TrainingPrecision::fp8: return platform::Precision::fp8;
   }
+  return platform::Precision::bf16;
+}
+
+units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
+  std::optional<units::FlopRate> rate = gpu.peak_for(tensor_precision(precision));
   if (!rate) throw std::invalid_argument(gpu.name + " has no peak rate for the training precision");
   return *rate;
 }
@@ -38,7 +41,7 @@ double AccessEfficiency::factor(workload::Kernel::Access a) const {
 KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision, AccessEfficiency access)
     : peak_(precision_peak(gpu, precision)),
       memory_bandwidth_(gpu.memory_bandwidth),
-      gemm_efficiency_(gpu.gemm_efficiency),
+      gemm_efficiency_(gpu.gemm_efficiency_for(tensor_precision(precision))),
       memory_efficiency_(gpu.memory_efficiency),
       launch_(gpu.kernel_launch),
       sms_(gpu.sms),

@@ -47,6 +47,15 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   g.die_area = r.area("die_area", Need::optional);
   g.sms = static_cast<int>(r.integer("sms", Need::required, 1, 100000).value_or(1));
   g.gemm_efficiency = r.number("gemm_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
+  const bool has_fp8 = g.peak.count(Precision::fp8) > 0;
+  g.fp8_gemm_efficiency = r.number("fp8_gemm_efficiency", Need::optional, 0.01, 1.0);
+  if (has_fp8 && !g.fp8_gemm_efficiency)
+    r.error(r.location(), r.what() + " has an fp8 peak but no fp8_gemm_efficiency (add the measured sustained FP8 GEMM "
+                          "rate over the fp8 peak, e.g. 'fp8_gemm_efficiency: 0.70'; the 16-bit gemm_efficiency does "
+                          "not carry over)");
+  if (g.fp8_gemm_efficiency && !has_fp8)
+    r.error(r.location_of("fp8_gemm_efficiency"),
+            "fp8_gemm_efficiency of " + r.what() + " is given but its peak has no fp8 rate (add peak.fp8 or remove it)");
   g.memory_efficiency = r.number("memory_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
   g.kernel_launch = r.seconds("kernel_launch", Need::required).value_or(units::Seconds(0));
   if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))

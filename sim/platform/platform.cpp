@@ -36,6 +36,11 @@ const char* to_string(NetworkTopology t) {
   return "?";
 }
 
+double GpuSpec::gemm_efficiency_for(Precision p) const {
+  if (p == Precision::fp8 && fp8_gemm_efficiency) return *fp8_gemm_efficiency;
+  return gemm_efficiency;
+}
+
 std::optional<units::FlopRate> GpuSpec::peak_for(Precision p) const {
   auto it = peak.find(p);
   if (it == peak.end()) return std::nullopt;

@@ -34,12 +34,18 @@ struct GpuSpec {
   std::optional<units::Area> die_area;                    // for export-control performance density
   // Compute-model calibration (docs/compute-model.md), each measured and sourced in the catalog:
   int sms = 0;                                 // streaming multiprocessors (wave quantization)
-  double gemm_efficiency = 0;                  // max achievable matmul FLOP/s / dense peak
+  double gemm_efficiency = 0;                  // max achievable matmul FLOP/s / dense peak (16-bit)
+  // The same for FP8 GEMMs, over the FP8 peak; required where the catalog gives an FP8 peak:
+  // FP8 runs twice the operations per clock within the same power limit, so its sustained share
+  // of peak is its own measurement, not the 16-bit one.
+  std::optional<double> fp8_gemm_efficiency;
   double memory_efficiency = 0;                // achieved / peak HBM bandwidth, streaming kernels
   units::Seconds kernel_launch{0};             // per-kernel overhead (launch and tail)
 
   units::Bandwidth nvlink_per_direction() const { return nvlink_bandwidth / 2.0; }
   std::optional<units::FlopRate> peak_for(Precision p) const;
+  // The sustained large-GEMM share of peak_for(p): fp8_gemm_efficiency for FP8, else gemm_efficiency.
+  double gemm_efficiency_for(Precision p) const;
   // The 16-bit tensor peak (bf16, or fp16 on GPUs without bf16 such as the V100): the rate that
   // mixed-precision training and MFU figures refer to.
   units::FlopRate half_precision_peak() const;

@@ -157,6 +157,14 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("implementation"),
                "ZeRO 3 reduce-scatters every micro-batch's gradients layer by layer, so no full gradient buffer "
                "accumulates them (expected gradient_accumulation: fused, or zero_stage 0-2)");
+  const auto tensor_precision = s.plan.precision == TrainingPrecision::fp8    ? platform::Precision::fp8
+                                : s.plan.precision == TrainingPrecision::fp16 ? platform::Precision::fp16
+                                                                              : platform::Precision::bf16;
+  if (!s.platform.gpu.peak_for(tensor_precision))
+    root.error(root.key_location("parallel"),
+               std::string("precision ") + platform::to_string(tensor_precision) + " is not a tensor precision of the " +
+                   s.platform.gpu.name + " (its catalog entry gives no peak." + platform::to_string(tensor_precision) +
+                   "; expected another parallel.precision or GPU)");
   if (!root.diagnostics().ok()) return;
   s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.implementation);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)

@@ -166,3 +166,25 @@ TEST_CASE("a storage section gives the storage system's power") {
   CHECK(p.storage->power.value() == rel(30e3));
   CHECK(!platform::load_platform(kPlatforms / "dgx-a100-1024.yaml").storage);
 }
+
+TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency; the H100's is Azure's cuBLASLt figure") {
+  // Azure/AI-benchmarking-guide, ND H100 v5: cuBLASLt FP8, random data, 16384^3: 1377.3 of 1979 TFLOP/s.
+  auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").gpu;
+  CHECK(h100.gemm_efficiency_for(platform::Precision::fp8) == rel(0.696));
+  CHECK(h100.gemm_efficiency_for(platform::Precision::bf16) == rel(0.803));
+  auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
+  auto fp8_peak = config::Document::parse("gpu:\n  peak:\n    fp8: 624 TFLOP/s\n", "scenario.yaml");
+  try {
+    platform::load_platform(file, &fp8_peak.root());
+    FAIL("expected an error");
+  } catch (const config::ConfigError& e) {
+    CHECK(e.diagnostics().items().at(0).to_string().find("has an fp8 peak but no fp8_gemm_efficiency") != std::string::npos);
+  }
+  auto stray = config::Document::parse("gpu:\n  fp8_gemm_efficiency: 0.7\n", "scenario.yaml");
+  try {
+    platform::load_platform(file, &stray.root());
+    FAIL("expected an error");
+  } catch (const config::ConfigError& e) {
+    CHECK(e.diagnostics().items().at(0).to_string().find("is given but its peak has no fp8 rate") != std::string::npos);
+  }
+}

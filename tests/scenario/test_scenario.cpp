@@ -159,3 +159,11 @@ TEST_CASE("implementation.gradient_accumulation names the framework's way; ZeRO 
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"implementation.gradient_accumulation", "fuse"}})
             .find("expected one of: fused, into_grad, into_buffer, convert_then_add") != std::string::npos);
 }
+
+TEST_CASE("a training precision the GPU has no tensor peak for is rejected with the reason, not a crash") {
+  std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml", {{"parallel.precision", "fp8"}});
+  CHECK(e.find("gpt3-175b-a100-1024.yaml:8:1: error: precision fp8 is not a tensor precision of the A100-SXM4-80GB") !=
+        std::string::npos);
+  CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
+                  {{"parallel.precision", "fp8"}, {"platform.gpu", "H100-SXM5-80GB"}}) == "");
+}
