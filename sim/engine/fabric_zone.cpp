@@ -55,12 +55,13 @@ double host_speed(const platform::GpuSpec& gpu) {
 
 // The energy plugin's power state of a one-core host, "idle:epsilon:max" (SimGrid 3.32,
 // src/plugins/host_energy.cpp): P = idle at load 0, P = epsilon + (max - epsilon) x load for any
-// load > 0. Epsilon = idle makes P = idle + (max - idle) x load continuous, hence linear in load:
-// a pass at a time-averaged load then draws exactly its average power (stage_actor.cpp).
+// load > 0. Both floors are the GPU's wait_power, the draw of a GPU that waits inside a running job
+// (its context holds the clocks up, NCCL spins): P = wait + (max - wait) x load is continuous, hence
+// linear in load, and a pass at a time-averaged load draws exactly its average power (stage_actor.cpp).
 std::string power_states(const platform::GpuSpec& gpu) {
   char buf[96];
-  const double idle = gpu.idle_power.value(), max = gpu.max_power.value();
-  std::snprintf(buf, sizeof buf, "%.17g:%.17g:%.17g", idle, idle, max);
+  const double wait = gpu.wait_power.value(), max = gpu.max_power.value();
+  std::snprintf(buf, sizeof buf, "%.17g:%.17g:%.17g", wait, wait, max);
   return buf;
 }
 

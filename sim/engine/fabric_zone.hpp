@@ -27,8 +27,9 @@ struct Fabric {
 // Builds and seals the platform as the engine's root zone. Call once, after the network settings
 // (settings.hpp) and before any actor exists. The topology must outlive the simulation.
 // With `gpu_power`, every GPU host gets the power states of the platform's GPU for SimGrid's host
-// energy plugin (which make_engine must have loaded): idle power when nothing runs on it, and
-// idle + (max - idle) x load while an exec loads it (load = exec rate / host speed, 0..1).
+// energy plugin (which make_engine must have loaded): wait power (a GPU waiting inside the job)
+// when nothing runs on it, and wait + (max - wait) x load while an exec loads it (load = exec rate /
+// host speed, 0..1).
 Fabric build_fabric(const topology::Topology& topology, bool gpu_power = false);
 
 }  // namespace trainsim::engine::detail

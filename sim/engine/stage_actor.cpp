@@ -165,8 +165,8 @@ void StageActor::compute(double seconds, double tp_seconds, double utilization, 
                          double flops) {
   if (seconds <= 0) return;
   const double t0 = now();
-  // The GPU draws idle + (max - idle) u while it computes and idle power during the TP share, in
-  // total seconds x idle + (max - idle) u (seconds - tp). One exec over the whole pass at the
+  // The GPU draws wait + (max - wait) u while it computes and its wait power during the TP share,
+  // in total seconds x wait + (max - wait) u (seconds - tp). One exec over the whole pass at the
   // time-averaged load u (seconds - tp) / seconds draws exactly that (the plugin's power is linear
   // in load, fabric_zone.cpp), costs one activity instead of two, and is no less faithful: TP
   // collectives are interleaved with the GEMMs layer by layer, not one block per pass. Buckets
@@ -226,7 +226,7 @@ void StageActor::finish_iteration() {
 }
 
 void StageActor::busy(double seconds, double load) {
-  if (load <= 0) {  // an exec of 0 FLOP would end at once: the GPU waits (at idle power) instead
+  if (load <= 0) {  // an exec of 0 FLOP would end at once: the GPU waits (at its wait power) instead
     sg4::this_actor::sleep_for(seconds);
     return;
   }

@@ -88,7 +88,7 @@ EnergyReport energy(const detail::TrainingWorld& world, double iteration) {
   e.gpu = units::Joules(world.energy_end - world.energy_start);
   // Each actor stands for the same number of GPUs, so the mean over actors is the mean over GPUs.
   // Busy = the execs: passes without their TP share, and the optimizer step (the time the GPU
-  // draws more than idle power when utilizations are > 0).
+  // draws more than its wait power when utilizations are > 0).
   double busy = 0;
   for (const auto& t : world.tallies) busy += t.compute + t.optimizer;
   if (iteration > 0) e.gpu_busy_fraction = busy / double(world.tallies.size()) / iteration;

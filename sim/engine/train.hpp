@@ -36,8 +36,8 @@ struct StageCosts {
                                       // during its last backward pass (layers), for overlap; its
                                       // parameters are gathered in as many (overlap_parameter_gather)
   // How busy the GPU is during the compute part of a pass (0..1), for its power:
-  // P = idle + (max - idle) x utilization (docs/energy-model.md). The TP-communication part of a
-  // pass, pipeline waits and reductions draw idle power.
+  // P = wait + (max - wait) x utilization (docs/energy-model.md). The TP-communication part of a
+  // pass, pipeline waits and reductions draw the GPU's wait power.
   double forward_utilization = 1.0;
   double backward_utilization = 1.0;
   units::Flops forward_flops{0}, backward_flops{0};  // executed per pass, for the trace's events
@@ -108,8 +108,8 @@ struct IterationBreakdown {
 };
 
 // GPU energy of the last simulated iteration, from SimGrid's host energy plugin (every GPU host
-// has the power states idle / max of its GPUSpec; a pass loads it by its utilization over its
-// compute part, idle over its TP part: docs/simulation.md section 4a).
+// has the power states wait / max of its GPUSpec; a pass loads it by its utilization over its
+// compute part, at its wait power over its TP part: docs/simulation.md section 4a).
 struct EnergyReport {
   units::Joules gpu{0};          // all GPUs of the job (tensor ranks other than 0 by symmetry)
   double gpu_busy_fraction = 0;  // mean fraction of the iteration a GPU spends computing

@@ -42,6 +42,7 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   g.nvlink_bandwidth = r.bandwidth("nvlink_bandwidth", Need::required, Sign::non_negative).value_or(units::Bandwidth(0));
   g.pcie_gen = static_cast<int>(r.integer("pcie_gen", Need::required, 1, 6).value_or(4));
   g.idle_power = r.watts("idle_power", Need::required, Sign::positive).value_or(units::Watts(0));
+  g.wait_power = r.watts("wait_power", Need::required, Sign::positive).value_or(units::Watts(0));
   g.max_power = r.watts("max_power", Need::required, Sign::positive).value_or(units::Watts(0));
   g.price = r.money("price", Need::optional);
   g.die_area = r.area("die_area", Need::optional);
@@ -60,6 +61,11 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   g.kernel_launch = r.seconds("kernel_launch", Need::required).value_or(units::Seconds(0));
   if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))
     r.error(r.location_of("idle_power"), "idle_power of " + r.what() + " is not below max_power (expected idle < max)");
+  if (g.wait_power.value() > 0 && g.idle_power.value() > 0 && g.max_power.value() > 0 &&
+      !(g.idle_power <= g.wait_power && g.wait_power < g.max_power))
+    r.error(r.location_of("wait_power"), "wait_power of " + r.what() +
+                                             " is not between idle_power and max_power (expected idle <= wait < max: "
+                                             "a GPU waiting inside a job draws at least its rest power)");
   r.reject_unknown_keys();
   return g;
 }

@@ -28,7 +28,11 @@ struct GpuSpec {
   // 300 GB/s each way). Zero for GPUs without NVLink. See nvlink_per_direction().
   units::Bandwidth nvlink_bandwidth{0};
   int pcie_gen = 4;
-  units::Watts idle_power{0};
+  units::Watts idle_power{0};                             // at rest, no job on the board
+  // Board power of a GPU that waits inside a running job: a CUDA context holds its clocks up and an
+  // NCCL kernel spins on a flag while the GPU waits for a collective, a pipeline message or a
+  // bubble's end. The floor of a GPU in a job (docs/energy-model.md); idle_power <= wait < max.
+  units::Watts wait_power{0};
   units::Watts max_power{0};                              // TDP / board power limit
   std::optional<units::Money> price;                      // list or street price, one GPU
   std::optional<units::Area> die_area;                    // for export-control performance density

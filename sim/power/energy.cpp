@@ -6,7 +6,7 @@
 namespace trainsim::power {
 
 units::Watts gpu_power(const platform::GpuSpec& gpu, double utilization) {
-  return gpu.idle_power + (gpu.max_power - gpu.idle_power) * utilization;
+  return gpu.wait_power + (gpu.max_power - gpu.wait_power) * utilization;
 }
 
 units::Watts host_power(const platform::NodeSpec& node, double busy_fraction) {
@@ -33,6 +33,10 @@ units::Watts it_power(const platform::Platform& p, const topology::Topology& t, 
 
 units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus) {
   return it_power(p, t, gpus, p.gpu.idle_power, p.node.host_idle_power);
+}
+
+units::Watts waiting_it_power(const platform::Platform& p, const topology::Topology& t, int gpus) {
+  return it_power(p, t, gpus, p.gpu.wait_power, p.node.host_idle_power);
 }
 
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,

@@ -34,16 +34,19 @@ struct RunTiming {
   double peak_utilization = 1;   // highest compute utilization of any pass
 };
 
-// A GPU's power at utilization u (0..1): idle + (max - idle) u, the power states the engine gives
-// SimGrid's host energy plugin.
+// A GPU's power in a running job at utilization u (0..1): wait + (max - wait) u, the power states
+// the engine gives SimGrid's host energy plugin (u = 0: waiting inside the job, wait_power).
 units::Watts gpu_power(const platform::GpuSpec& gpu, double utilization);
 // A node's non-GPU draw (CPUs feed kernels and data, fans follow heat), rising from idle to its load
 // figure linearly with the fraction of time its GPUs are busy.
 units::Watts host_power(const platform::NodeSpec& node, double busy_fraction);
 
-// The IT power of a job's GPUs, nodes and the fabric while nothing computes (GPUs idle, hosts at
-// idle, every switch on): what a stalled job draws, e.g. while it writes a checkpoint or restarts.
+// The IT power of a job's GPUs, nodes and the fabric while nothing computes (GPUs at rest, hosts at
+// idle, every switch on): what a stopped job's allocation draws while it restarts.
 units::Watts idle_it_power(const platform::Platform& p, const topology::Topology& t, int gpus);
+// The same with the GPUs waiting inside the job (wait_power): a job that stalls while it writes a
+// checkpoint keeps its processes and contexts.
+units::Watts waiting_it_power(const platform::Platform& p, const topology::Topology& t, int gpus);
 
 EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology& t,
                            const engine::EnergyReport& per_iteration, const RunTiming& timing);

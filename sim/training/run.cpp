@@ -42,7 +42,7 @@ results::RunReliability run_reliability(const scenario::Scenario& s, int gpus, u
 }  // namespace
 
 // Node power over time: its GPUs' sampled power plus its non-GPU power, which follows the GPUs'
-// activity as in power/energy.hpp, activity read from the GPUs' power: (P - idle) / (max - idle).
+// activity as in power/energy.hpp, activity read from the GPUs' power: (P - wait) / (max - wait).
 static void fill_trace(const scenario::Scenario& s, const topology::Topology& t, engine::TrainingReport report, TraceData& out) {
   const auto& gpu = s.platform.gpu;
   const auto& node = s.platform.node;
@@ -53,7 +53,7 @@ static void fill_trace(const scenario::Scenario& s, const topology::Topology& t,
   out.nodes = (gpus + node.gpus - 1) / node.gpus;
   const std::size_t steps = out.samples.time.size();
   out.node_watts.assign(steps * out.nodes, 0.0f);
-  const double idle = gpu.idle_power.value(), range = gpu.max_power.value() - idle;
+  const double floor = gpu.wait_power.value(), range = gpu.max_power.value() - floor;
   for (std::size_t i = 0; i < steps; ++i)
     for (int n = 0; n < out.nodes; ++n) {
       double watts = 0, activity = 0;
@@ -61,7 +61,7 @@ static void fill_trace(const scenario::Scenario& s, const topology::Topology& t,
       for (int g = n * node.gpus; g < std::min(gpus, (n + 1) * node.gpus); ++g, ++count) {
         const double w = out.samples.gpu_watts[i * gpus + g];
         watts += w;
-        activity += range > 0 ? (w - idle) / range : 0;
+        activity += range > 0 ? (w - floor) / range : 0;
       }
       const double busy = count ? std::clamp(activity / count, 0.0, 1.0) : 0;
       watts += power::host_power(node, busy).value();
@@ -110,7 +110,8 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
     r.reliability = run_reliability(s, r.gpus, r.time_to_train);
     const reliability::Outcome& o = r.reliability->outcome;
     const units::Joules overhead = r.energy.average_it_power * o.lost_work +
-                                   power::idle_it_power(s.platform, topology, r.gpus) * (o.checkpointing + o.restarting);
+                                   power::waiting_it_power(s.platform, topology, r.gpus) * o.checkpointing +
+                                   power::idle_it_power(s.platform, topology, r.gpus) * o.restarting;
     r.reliability->expected_energy = r.energy.total + overhead * s.platform.facility.pue;
     if (s.platform.costs)
       r.reliability->expected_cost = cost::run_cost(s.platform, switches, r.gpus, o.expected, r.reliability->expected_energy);

@@ -355,13 +355,14 @@ TEST_CASE("under ZeRO 3 too, simulating every tensor rank gives the same iterati
 
 // --- GPU energy (SimGrid's host energy plugin; docs/simulation.md "GPU energy") ---------------
 namespace {
-// A GPU's power while it computes at utilization u: P(u) = idle + (max - idle) u.
+// A GPU's power in the job at utilization u: P(u) = wait + (max - wait) u; P(0) = wait, the draw
+// of a GPU that waits inside the job.
 struct Power {
-  double idle, max;
-  double at(double u) const { return idle + (max - idle) * u; }
+  double wait, max;
+  double at(double u) const { return wait + (max - wait) * u; }
 };
 Power gpu_power(const topology::Topology& t) {
-  return {t.platform().gpu.idle_power.value(), t.platform().gpu.max_power.value()};  // A100: 68 W, 400 W
+  return {t.platform().gpu.wait_power.value(), t.platform().gpu.max_power.value()};  // A100: 70 W, 400 W
 }
 
 // Costs with TP communication and utilizations below 1, so that every term of the energy shows.
@@ -382,7 +383,7 @@ engine::TrainingJob bubbly_job() {
 }
 }  // namespace
 
-TEST_CASE("a single stage draws idle + (max - idle) u during compute and idle power otherwise") {
+TEST_CASE("a single stage draws wait + (max - wait) u during compute and its wait power otherwise") {
   const topology::Topology topo = net_only();  // 512 GPUs, of which the job uses 2: the rest is not counted
   const Power P = gpu_power(topo);
   const int m = 4, n_gpu = 2;
@@ -392,13 +393,14 @@ TEST_CASE("a single stage draws idle + (max - idle) u during compute and idle po
   job.optimizer_utilization = u_opt;
   const auto r = engine::simulate_training(topo, job);
   // E = n_gpu [m ((f - f_tp) P(u_f) + (b - b_tp) P(u_b) + (f_tp + b_tp) P(0)) + opt P(u_opt)]
-  //   = 2 [4 (0.09 x 267.2 + 0.17 x 333.6 + 0.04 x 68) + 0.05 x 167.6] = 684.6 J; within 1e-6
+  //   = 2 [4 (0.09 x 268 + 0.17 x 334 + 0.04 x 70) + 0.05 x 169] = 686.5 J; within 1e-6
   const double per_gpu =
-      m * ((f - f_tp) * P.at(u_f) + (b - b_tp) * P.at(u_b) + (f_tp + b_tp) * P.idle) + opt * P.at(u_opt);
+      m * ((f - f_tp) * P.at(u_f) + (b - b_tp) * P.at(u_b) + (f_tp + b_tp) * P.wait) + opt * P.at(u_opt);
+  CHECK(n_gpu * per_gpu == test::rel(686.5, 1e-6));
   CHECK(r.energy.gpu.value() == test::rel(n_gpu * per_gpu, 1e-6));
 }
 
-TEST_CASE("a pass at zero utilization draws idle power for its whole duration") {
+TEST_CASE("a pass at zero utilization draws the wait power for its whole duration") {
   const topology::Topology topo = net_only();
   const Power P = gpu_power(topo);
   const int m = 4;
@@ -406,11 +408,12 @@ TEST_CASE("a pass at zero utilization draws idle power for its whole duration") 
   const auto r = engine::simulate_training(topo, job);
   // the forward passes wait instead of computing, and take as long: T = m (f + b) = 1.2 s; 1e-9
   CHECK(r.last.iteration.value() == test::rel(m * 0.3, 1e-9));
-  // E = m (f P(0) + b P(1)) = 4 (0.1 x 68 + 0.2 x 400) = 347.2 J; within 1e-6
-  CHECK(r.energy.gpu.value() == test::rel(m * (0.1 * P.idle + 0.2 * P.max), 1e-6));
+  // E = m (f P(0) + b P(1)) = 4 (0.1 x 70 + 0.2 x 400) = 348 J; within 1e-6
+  CHECK(r.energy.gpu.value() == test::rel(m * (0.1 * P.wait + 0.2 * P.max), 1e-6));
+  CHECK(m * (0.1 * P.wait + 0.2 * P.max) == test::rel(348.0, 1e-9));
 }
 
-TEST_CASE("pipeline bubbles draw idle power") {
+TEST_CASE("pipeline bubbles draw the wait power") {
   const topology::Topology topo = net_only();
   const Power P = gpu_power(topo);
   const engine::TrainingJob job = bubbly_job();
@@ -421,11 +424,11 @@ TEST_CASE("pipeline bubbles draw idle power") {
   const double f_c = f - c.forward_tp_comm.value(), b_c = b - c.backward_tp_comm.value();  // compute parts
   // per GPU: compute energy C = m (f_c P(u_f) + b_c P(u_b)) + opt P(u_opt) over the busy time
   // B = m (f_c + b_c) + opt; the rest of the iteration T (TP share, bubble, messages, barrier) at
-  // idle: E = p (C + (T - B) idle); within 1e-6
+  // the wait power: E = p (C + (T - B) wait); within 1e-6
   const double C = m * (f_c * P.at(c.forward_utilization) + b_c * P.at(c.backward_utilization)) +
                    opt * P.at(job.optimizer_utilization);
   const double B = m * (f_c + b_c) + opt, T = r.last.iteration.value();
-  CHECK(r.energy.gpu.value() == test::rel(p * (C + (T - B) * P.idle), 1e-6));
+  CHECK(r.energy.gpu.value() == test::rel(p * (C + (T - B) * P.wait), 1e-6));
   // and the bubble is there: T = (m + p - 1)(f + b) + opt; within 1%
   CHECK(T == test::rel((m + p - 1) * (f + b) + opt, 0.01));
 }
@@ -435,7 +438,7 @@ TEST_CASE("the GPUs' busy fraction is their compute and optimizer time over the 
   const auto r = engine::simulate_training(net_only(), job);
   const engine::StageCosts& c = job.costs[0][0];
   // busy = m (f + b - f_tp - b_tp) + opt = 8 x 0.27 + 0.05 = 2.21 s of T ~ 3.35 s, the same on every
-  // stage: the execs, during which the GPU draws more than idle power; within 1e-9
+  // stage: the execs, during which the GPU draws more than its wait power; within 1e-9
   const double busy = job.micro_batches * (c.forward + c.backward - c.forward_tp_comm - c.backward_tp_comm).value() +
                       job.optimizer[0].value();
   CHECK(r.energy.gpu_busy_fraction == test::rel(busy / r.last.iteration.value(), 1e-9));
@@ -453,10 +456,10 @@ TEST_CASE("a backward pass split into buckets for overlapped reductions draws th
   job.overlap_reduction = true;
   const auto r = engine::simulate_training(topo, job);
   // per GPU: compute (f + b - b_tp) m at P(u), the rest of T (TP share, exposed all-reduce) at
-  // idle, whatever the slicing: E = n (B P(u) + (T - B) idle), B = m (f + b - b_tp); within 1e-6
+  // the wait power, whatever the slicing: E = n (B P(u) + (T - B) wait), B = m (f + b - b_tp); 1e-6
   const double B = m * (f + b - 0.05), T = r.last.iteration.value();
-  CHECK(r.last.dp_exposed.value() > 0.01);  // the reduction is partly exposed: there is idle time
-  CHECK(r.energy.gpu.value() == test::rel(n * (B * P.at(u) + (T - B) * P.idle), 1e-6));
+  CHECK(r.last.dp_exposed.value() > 0.01);  // the reduction is partly exposed: there is waiting time
+  CHECK(r.energy.gpu.value() == test::rel(n * (B * P.at(u) + (T - B) * P.wait), 1e-6));
 }
 
 TEST_CASE("simulating every tensor rank gives the same energy as tensor rank 0 by symmetry") {

@@ -38,11 +38,12 @@ TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, swit
   CHECK(e.total.value() == rel(e.it().value() * 1.1));
   CHECK(e.facility.value() == rel(e.it().value() * 0.1));
   CHECK(e.average_it_power.value() == rel(e.it().value() / run));
-  // Peak: 1,024 x (68 + (400 - 68) x 0.9) W + 128 x 3,300 W + 80 x 250 W.
-  CHECK(e.peak_it_power.value() == rel(1024 * (68 + 332 * 0.9) + 128 * 3300.0 + 80 * 250.0));
+  // Peak: 1,024 x (70 + (400 - 70) x 0.9) W (a GPU in the job: wait + (max - wait) u) + 128 x 3,300 W
+  // + 80 x 250 W.
+  CHECK(e.peak_it_power.value() == rel(1024 * (70 + 330 * 0.9) + 128 * 3300.0 + 80 * 250.0));
 }
 
-TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch") {
+TEST_CASE("a restarting job draws its GPUs' and hosts' idle power and every switch; a checkpointing one its GPUs' wait power") {
   auto p = dgx_a100();
   topology::Topology t(p);
   const double switches = t.leaf_count() + t.spine_count();
@@ -51,6 +52,9 @@ TEST_CASE("a stalled job draws its GPUs' and hosts' idle power and every switch"
                           switches * p.network.switch_power->value();
   CHECK(power::idle_it_power(p, t, 1024).value() == test::rel(expected));
   CHECK(power::idle_it_power(p, t, 8).value() < power::idle_it_power(p, t, 1024).value());
+  // Writing a checkpoint, the job keeps its processes: GPUs at wait_power (A100: 70 W against 68 W).
+  CHECK(power::waiting_it_power(p, t, 1024).value() ==
+        test::rel(expected + 1024 * (p.gpu.wait_power - p.gpu.idle_power).value()));
 }
 
 TEST_CASE("a described storage system draws its power all run long, counted in IT energy and peak") {

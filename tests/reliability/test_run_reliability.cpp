@@ -39,11 +39,12 @@ TEST_CASE("a run on a platform with reliability figures reports its interruption
   CHECK(f.outcome.expected.value() == rel(expected.expected.value()));
   CHECK(f.outcome.goodput < 1.0);
   CHECK(f.outcome.goodput > 0.9);  // one interruption per ~6 weeks of this node
-  // energy with failures: lost work at the run's average IT power, stalls at its idle IT power, x PUE
+  // energy with failures: lost work at the run's average IT power, checkpoint writes with the GPUs
+  // waiting in the job, restarts at idle IT power, x PUE
   const topology::Topology t(s.platform);
   const double overhead = r.energy.average_it_power.value() * f.outcome.lost_work.value() +
-                          power::idle_it_power(s.platform, t, r.gpus).value() *
-                              (f.outcome.checkpointing + f.outcome.restarting).value();
+                          power::waiting_it_power(s.platform, t, r.gpus).value() * f.outcome.checkpointing.value() +
+                          power::idle_it_power(s.platform, t, r.gpus).value() * f.outcome.restarting.value();
   CHECK(f.expected_energy.value() == rel(r.energy.total.value() + overhead * s.platform.facility.pue));
   CHECK(f.expected_energy.value() < r.energy.total.value() / f.outcome.goodput);  // stalls draw less than training
   REQUIRE(f.expected_cost);
