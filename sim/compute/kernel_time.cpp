@@ -38,14 +38,29 @@ double AccessEfficiency::factor(workload::Kernel::Access a) const {
   return 1.0;
 }
 
-KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision, AccessEfficiency access)
+KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
+                         workload::AttentionKernel attention, AccessEfficiency access)
     : peak_(precision_peak(gpu, precision)),
+      half_precision_peak_(gpu.half_precision_peak()),
+      half_precision_gemm_efficiency_(gpu.gemm_efficiency),
+      attention_kernel_(attention),
+      gpu_name_(gpu.name),
       memory_bandwidth_(gpu.memory_bandwidth),
       gemm_efficiency_(gpu.gemm_efficiency_for(tensor_precision(precision))),
       memory_efficiency_(gpu.memory_efficiency),
       launch_(gpu.kernel_launch),
       sms_(gpu.sms),
-      access_(access) {}
+      access_(access) {
+  if (auto it = gpu.attention_efficiency.find(workload::to_string(attention)); it != gpu.attention_efficiency.end())
+    attention_ = it->second;
+}
+
+units::FlopRate KernelModel::attention_rate(bool backward) const {
+  if (!attention_)
+    throw std::invalid_argument(gpu_name_ + " has no measured efficiency for the " +
+                                workload::to_string(attention_kernel_) + " attention kernel");
+  return half_precision_peak_ * (backward ? attention_->backward : attention_->forward);
+}
 
 double KernelModel::quantization_efficiency(double m, double n, double batch) const {
   // Tile quantization: the output is covered by whole tiles; wave quantization: tiles run in
@@ -69,17 +84,23 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     t.utilization = (k.bytes / t.time) / memory_bandwidth_;
     return t;
   }
-  const double eff = gemm_efficiency_ * quantization_efficiency(k.m, k.n, k.batch);
-  const units::Seconds math = k.flops / (peak_ * eff);
+  // A fused attention kernel runs at its measured share of the 16-bit peak (at long sequences),
+  // a GEMM at the sustained large-GEMM share; both lose the same tile and wave quantization.
+  const bool attention = k.kind == workload::Kernel::Kind::attention ||
+                         k.kind == workload::Kernel::Kind::attention_backward;
+  const units::FlopRate rate =
+      attention ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward) : peak_ * gemm_efficiency_;
+  const units::Seconds math = k.flops / (rate * quantization_efficiency(k.m, k.n, k.batch));
   t.memory_bound = memory > math;
   t.time = std::max(math, memory) + launch_;
-  t.efficiency = (k.flops / t.time) / peak_;
+  t.efficiency = (k.flops / t.time) / (attention ? half_precision_peak_ : peak_);
   // The sustained large-GEMM rate is power-limited: with random operands an A100 throttles its
   // clock at its 400 W limit and reaches 257 of 312 TFLOP/s, 295 with all-zero operands (H. He,
   // "Strangely, matrix multiplications on GPUs run faster when given predictable data", 2024).
   // A GEMM at gemm_efficiency of peak therefore draws the GPU's maximum power.
-  t.utilization = t.memory_bound ? (k.bytes / t.time) / memory_bandwidth_
-                                 : std::min(1.0, t.efficiency / gemm_efficiency_);
+  t.utilization = t.memory_bound
+                      ? (k.bytes / t.time) / memory_bandwidth_
+                      : std::min(1.0, t.efficiency / (attention ? half_precision_gemm_efficiency_ : gemm_efficiency_));
   return t;
 }
 

@@ -7,6 +7,8 @@
 // GPU catalog with their sources (docs/compute-model.md). Depends on: platform/, workload/ops.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "platform/platform.hpp"
@@ -39,7 +41,11 @@ struct AccessEfficiency {
 
 class KernelModel {
 public:
-  KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision, AccessEfficiency access = {});
+  // `attention`: the fused attention kernel that flash-attention layers run; its measured
+  // efficiency comes from the GPU's catalog entry (an attention kernel timed on a GPU without that
+  // figure throws std::invalid_argument; scenario/ refuses such a plan first).
+  KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
+              workload::AttentionKernel attention = workload::AttentionKernel::flash2, AccessEfficiency access = {});
 
   KernelTime time(const workload::Kernel& k) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
@@ -50,7 +56,14 @@ public:
   units::FlopRate peak() const { return peak_; }
 
 private:
+  units::FlopRate attention_rate(bool backward) const;
+
   units::FlopRate peak_;
+  units::FlopRate half_precision_peak_;              // attention kernels run in 16 bits
+  double half_precision_gemm_efficiency_;            // and draw power against the 16-bit GEMM rate
+  std::optional<platform::AttentionEfficiency> attention_;
+  workload::AttentionKernel attention_kernel_;
+  std::string gpu_name_;
   units::Bandwidth memory_bandwidth_;
   double gemm_efficiency_;
   double memory_efficiency_;

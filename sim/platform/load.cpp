@@ -57,6 +57,17 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   if (g.fp8_gemm_efficiency && !has_fp8)
     r.error(r.location_of("fp8_gemm_efficiency"),
             "fp8_gemm_efficiency of " + r.what() + " is given but its peak has no fp8 rate (add peak.fp8 or remove it)");
+  if (auto attention = r.map("attention_efficiency", Need::optional)) {
+    for (const char* kernel : kAttentionKernels)
+      if (auto figures = attention->map(kernel, Need::optional)) {
+        AttentionEfficiency e;
+        e.forward = figures->number("forward", Need::required, 0.01, 1.0).value_or(1.0);
+        e.backward = figures->number("backward", Need::required, 0.01, 1.0).value_or(1.0);
+        figures->reject_unknown_keys();
+        g.attention_efficiency[kernel] = e;
+      }
+    attention->reject_unknown_keys();
+  }
   g.memory_efficiency = r.number("memory_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
   g.kernel_launch = r.seconds("kernel_launch", Need::required).value_or(units::Seconds(0));
   if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))

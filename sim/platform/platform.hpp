@@ -19,6 +19,15 @@ namespace trainsim::platform {
 enum class Precision { fp64, fp32, tf32, bf16, fp16, fp8, int8 };
 const char* to_string(Precision p);
 
+// Sustained throughput of a fused attention kernel (FlashAttention and its successors) over the
+// GPU's 16-bit peak, forward and backward, measured at long sequences (docs/compute-model.md).
+struct AttentionEfficiency {
+  double forward = 0;
+  double backward = 0;
+};
+// The fused attention kernels the catalog can give figures for.
+inline const char* const kAttentionKernels[] = {"flash2", "flash3", "cudnn"};
+
 struct GpuSpec {
   std::string name;                                       // catalog name, e.g. "A100-SXM4-80GB"
   std::map<Precision, units::FlopRate> peak;              // dense (not sparse) peak per precision
@@ -43,6 +52,8 @@ struct GpuSpec {
   // FP8 runs twice the operations per clock within the same power limit, so its sustained share
   // of peak is its own measurement, not the 16-bit one.
   std::optional<double> fp8_gemm_efficiency;
+  // Per fused attention kernel ("flash2", "flash3", "cudnn"): measured, absent where not published.
+  std::map<std::string, AttentionEfficiency> attention_efficiency;
   double memory_efficiency = 0;                // achieved / peak HBM bandwidth, streaming kernels
   units::Seconds kernel_launch{0};             // per-kernel overhead (launch and tail)
 

@@ -107,6 +107,16 @@ Implementation read_implementation(std::optional<Reader> r) {
   o.reserved = units::Bytes(2.0 * units::gibi);  // default: CUDA context, NCCL buffers, allocator slack
   if (!r) return o;
   o.flash_attention = r->boolean("flash_attention", Need::optional).value_or(false);
+  if (auto kernel = pick<AttentionKernel>(*r, "attention_kernel",
+                                          {{"flash2", AttentionKernel::flash2},
+                                           {"flash3", AttentionKernel::flash3},
+                                           {"cudnn", AttentionKernel::cudnn}})) {
+    o.attention_kernel = *kernel;
+    if (!o.flash_attention)
+      r->error(r->location_of("attention_kernel"),
+               "attention_kernel names the fused kernel that flash attention runs (expected flash_attention: true, "
+               "or no attention_kernel)");
+  }
   o.dropout = r->boolean("dropout", Need::optional).value_or(true);
   o.distribute_saved_activations = r->boolean("distribute_saved_activations", Need::optional).value_or(false);
   o.kernels = pick<LayerKernels>(*r, "kernels", {{"megatron", LayerKernels::megatron}, {"metaseq", LayerKernels::metaseq}})
@@ -165,6 +175,13 @@ void check_feasibility(Scenario& s, Reader& root) {
                std::string("precision ") + platform::to_string(tensor_precision) + " is not a tensor precision of the " +
                    s.platform.gpu.name + " (its catalog entry gives no peak." + platform::to_string(tensor_precision) +
                    "; expected another parallel.precision or GPU)");
+  if (s.implementation.flash_attention &&
+      !s.platform.gpu.attention_efficiency.count(to_string(s.implementation.attention_kernel)))
+    root.error(root.key_location("implementation"),
+               std::string("flash attention with the ") + to_string(s.implementation.attention_kernel) +
+                   " kernel has no measured speed on the " + s.platform.gpu.name +
+                   " (expected attention_efficiency." + to_string(s.implementation.attention_kernel) +
+                   " in its catalog entry, another implementation.attention_kernel, or flash_attention: false)");
   if (!root.diagnostics().ok()) return;
   s.memory_per_gpu = memory_per_gpu(s.model, s.plan, s.implementation);
   if (s.memory_per_gpu.total() > s.platform.gpu.memory)

@@ -200,14 +200,14 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
 }  // namespace
 
 LayerPassTimes layer_pass_times(const scenario::Scenario& s, const topology::Topology& t, int layer) {
-  compute::KernelModel km(s.platform.gpu, s.plan.precision);
+  compute::KernelModel km(s.platform.gpu, s.plan.precision, s.implementation.attention_kernel);
   return pass_times(s, km, comm_times(s, t), layer);
 }
 
 engine::TrainingJob make_training_job(const scenario::Scenario& s, const topology::Topology& t, int iterations) {
   const ParallelPlan& p = s.plan;
   const TransformerModel& m = s.model;
-  compute::KernelModel km(s.platform.gpu, p.precision);
+  compute::KernelModel km(s.platform.gpu, p.precision, s.implementation.attention_kernel);
   engine::TrainingJob job;
   job.data = p.data, job.tensor = p.tensor, job.pipeline = p.pipeline;
   job.chunks = p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1;

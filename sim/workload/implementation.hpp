@@ -19,6 +19,19 @@ struct StateBytes {
 
 enum class LayerKernels { megatron, metaseq };
 
+// Which fused attention kernel runs with flash attention: FlashAttention-2 (Dao 2023; Ampere and
+// Hopper), FlashAttention-3 (Shah et al. 2024; Hopper), or cuDNN's fused attention (what
+// Transformer Engine runs on Hopper). Their speeds differ by 2x on an H100 (docs/compute-model.md).
+enum class AttentionKernel { flash2, flash3, cudnn };
+inline const char* to_string(AttentionKernel k) {
+  switch (k) {
+    case AttentionKernel::flash2: return "flash2";
+    case AttentionKernel::flash3: return "flash3";
+    case AttentionKernel::cudnn: return "cudnn";
+  }
+  return "?";
+}
+
 // How each micro-batch's weight gradients join the gradients accumulated over the iteration
 // (docs/compute-model.md, "Gradient accumulation"):
 //   fused            the weight-gradient GEMM accumulates into the buffer itself (Megatron-LM's
@@ -37,6 +50,7 @@ enum class GradientAccumulation { fused, into_grad, into_buffer, convert_then_ad
 struct Implementation {
   StateBytes state;
   bool flash_attention = false;  // no s x s score matrix is stored (Dao et al. 2022)
+  AttentionKernel attention_kernel = AttentionKernel::flash2;  // which one, with flash_attention
   bool dropout = true;           // GPT-3/Megatron train with dropout masks; LLaMA does not
   // Full recomputation: each tensor rank keeps 1/t of every layer's saved input and all-gathers
   // it before recomputing (Megatron-LM's --distribute-saved-activations, formerly

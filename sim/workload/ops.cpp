@@ -65,6 +65,7 @@ void attention_core(const TransformerModel& m, const Dims& d, const ParallelPlan
     // One fused kernel (Dao et al. 2022): the causal mask lets it skip half of the s x s blocks,
     // and it reads Q, K, V and writes O once.
     Kernel k = gemm("flash attention", d.s, d.s, d.head_dim, batch);
+    k.kind = Kernel::Kind::attention;
     k.flops = units::Flops(2.0 * d.s * d.s * d.head_dim * batch);  // (2 GEMMs x 2 s^2 d) / 2 (causal)
     k.bytes = units::Bytes(4.0 * d.tokens * d.h / d.t * kElement);
     out.push_back(k);
@@ -169,9 +170,10 @@ std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const Para
     if (k.kind == Kernel::Kind::memory) {
       if (k.backward_factor > 0)
         out.push_back(memory(k.name + " backward", k.bytes.value() * k.backward_factor, backward_access(k.access)));
-    } else if (k.name == "flash attention") {
+    } else if (k.kind == Kernel::Kind::attention) {
       // FlashAttention-2's backward runs 5 matmuls to the forward's 2 (Dao 2023): 2.5x.
       Kernel b = k;
+      b.kind = Kernel::Kind::attention_backward;
       b.name += " backward";
       b.flops = k.flops * 2.5;
       b.bytes = k.bytes * 2.0;

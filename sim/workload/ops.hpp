@@ -18,7 +18,10 @@
 namespace trainsim::workload {
 
 struct Kernel {
-  enum class Kind { gemm, memory };
+  // gemm: a matrix multiplication; memory: a bandwidth-bound kernel; attention and
+  // attention_backward: a fused attention kernel (flash attention), whose speed is its own
+  // measured share of peak, not a GEMM's.
+  enum class Kind { gemm, memory, attention, attention_backward };
   // How a memory-bound kernel touches memory, which sets how close to streaming bandwidth it gets:
   // row reductions (norms, softmax) and random-number generation (dropout) are slower per byte.
   enum class Access { streaming, normalization, normalization_backward, softmax, dropout };

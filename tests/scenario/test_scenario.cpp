@@ -167,3 +167,15 @@ TEST_CASE("a training precision the GPU has no tensor peak for is rejected with 
   CHECK(errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
                   {{"parallel.precision", "fp8"}, {"platform.gpu", "H100-SXM5-80GB"}}) == "");
 }
+
+TEST_CASE("flash attention needs a measured speed for its kernel on the GPU; attention_kernel needs flash attention") {
+  // The bundled Megatron-Core H100 cross-check runs cuDNN's kernel; FlashAttention-3 has no A100 figure.
+  const auto file = kScenarios / "gpt3-175b-a100-1024.yaml";
+  CHECK(errors_of(file, {{"implementation.flash_attention", "true"}}) == "");
+  std::string e = errors_of(file, {{"implementation.flash_attention", "true"}, {"implementation.attention_kernel", "flash3"}});
+  CHECK(e.find("flash attention with the flash3 kernel has no measured speed on the A100-SXM4-80GB") != std::string::npos);
+  e = errors_of(file, {{"implementation.attention_kernel", "cudnn"}});
+  CHECK(e.find("attention_kernel names the fused kernel that flash attention runs") != std::string::npos);
+  e = errors_of(file, {{"implementation.flash_attention", "true"}, {"implementation.attention_kernel", "flash4"}});
+  CHECK(e.find("flash2") != std::string::npos);  // the choices are listed
+}

@@ -54,6 +54,17 @@ TEST_CASE("flash attention executes half the score FLOP (causal) and moves no s 
   double fused = gemm_flops(layer_forward_kernels(m, p, flash, 0));
   double attention = 4.0 * 2048 * 2048 * 4096;  // 4 s^2 h per sequence
   CHECK(plain - fused == rel(attention / 2));
+  // It is one fused attention kernel each way, timed at its own measured speed (compute/), and its
+  // backward runs 2.5x the forward FLOP (Dao 2023: 5 matmuls to 2).
+  std::vector<Kernel> forward, backward;
+  for (const auto& k : layer_forward_kernels(m, p, flash, 0))
+    if (k.kind == Kernel::Kind::attention) forward.push_back(k);
+  for (const auto& k : layer_backward_kernels(m, p, flash, 0))
+    if (k.kind == Kernel::Kind::attention_backward) backward.push_back(k);
+  REQUIRE(forward.size() == 1);
+  REQUIRE(backward.size() == 1);
+  CHECK(forward[0].flops.value() == rel(attention / 2));
+  CHECK(backward[0].flops.value() == rel(2.5 * attention / 2));
 }
 
 TEST_CASE("the LM head's forward is 2 x tokens x h x V / t") {
