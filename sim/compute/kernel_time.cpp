@@ -88,19 +88,23 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // a GEMM at the sustained large-GEMM share; both lose the same tile and wave quantization.
   const bool attention = k.kind == workload::Kernel::Kind::attention ||
                          k.kind == workload::Kernel::Kind::attention_backward;
-  const units::FlopRate rate =
-      attention ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward) : peak_ * gemm_efficiency_;
+  // Only linear layers' GEMMs run in the training precision when it is FP8 (Transformer Engine);
+  // the others (attention scores, LM head, router) stay 16-bit.
+  const units::FlopRate rate = attention  ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward)
+                               : k.linear ? peak_ * gemm_efficiency_
+                                          : half_precision_peak_ * half_precision_gemm_efficiency_;
   const units::Seconds math = k.flops / (rate * quantization_efficiency(k.m, k.n, k.batch));
   t.memory_bound = memory > math;
   t.time = std::max(math, memory) + launch_;
-  t.efficiency = (k.flops / t.time) / (attention ? half_precision_peak_ : peak_);
+  const bool sixteen_bit = attention || !k.linear;
+  t.efficiency = (k.flops / t.time) / (sixteen_bit ? half_precision_peak_ : peak_);
   // The sustained large-GEMM rate is power-limited: with random operands an A100 throttles its
   // clock at its 400 W limit and reaches 257 of 312 TFLOP/s, 295 with all-zero operands (H. He,
   // "Strangely, matrix multiplications on GPUs run faster when given predictable data", 2024).
   // A GEMM at gemm_efficiency of peak therefore draws the GPU's maximum power.
   t.utilization = t.memory_bound
                       ? (k.bytes / t.time) / memory_bandwidth_
-                      : std::min(1.0, t.efficiency / (attention ? half_precision_gemm_efficiency_ : gemm_efficiency_));
+                      : std::min(1.0, t.efficiency / (sixteen_bit ? half_precision_gemm_efficiency_ : gemm_efficiency_));
   return t;
 }
 

@@ -18,6 +18,12 @@ Kernel gemm(std::string name, double m, double n, double k, double batch = 1) {
   return g;
 }
 
+Kernel linear(std::string name, double m, double n, double k, double batch = 1) {
+  Kernel g = gemm(std::move(name), m, n, k, batch);
+  g.linear = true;
+  return g;
+}
+
 Kernel memory(std::string name, double bytes, Kernel::Access access = Kernel::Access::streaming,
               double backward_factor = 1.5) {
   Kernel g;
@@ -117,7 +123,7 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const 
     tokens = d.tokens * m.moe.top_k * m.moe.capacity_factor / batch;
   }
   const double inner = d.f / d.t;
-  out.push_back(gemm(swiglu ? "MLP gate and up" : "MLP up", tokens, (swiglu ? 2 : 1) * inner, d.h, batch));
+  out.push_back(linear(swiglu ? "MLP gate and up" : "MLP up", tokens, (swiglu ? 2 : 1) * inner, d.h, batch));
   // metaseq fuses bias-GeLU but runs a ReLU MLP's up projection as torch.addmm, which first copies
   // the bias into every row of the output (PyTorch 1.x); the bias gradient reads the incoming
   // gradient once.
@@ -131,7 +137,22 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const 
                      : separate_bias                    ? "ReLU"
                                                         : "bias-ReLU";
   out.push_back(memory(name, batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
-  out.push_back(gemm("MLP down", tokens, d.h, inner, batch));
+  out.push_back(linear("MLP down", tokens, d.h, inner, batch));
+}
+// Transformer Engine's FP8 recipe on Hopper: an FP8 GEMM reads FP8 operands, and Hopper's FP8
+// GEMMs are TN only, so the weight-gradient GEMM needs transposed copies. Before each linear GEMM
+// its 16-bit input is cast to FP8 and transposed (read 2 bytes, write 1 + 1 per element of
+// m x k); in the backward its incoming gradient likewise (m x n): a backward factor of n / k.
+// (The weights are cast once per iteration, not per micro-batch: not counted.)
+std::vector<Kernel> with_fp8_quantization(const std::vector<Kernel>& kernels) {
+  std::vector<Kernel> out;
+  for (const auto& k : kernels) {
+    if (k.kind == Kernel::Kind::gemm && k.linear)
+      out.push_back(memory("FP8 cast-transpose (" + k.name + ")", 4.0 * k.m * k.k * k.batch, Kernel::Access::streaming,
+                           k.n / k.k));
+    out.push_back(k);
+  }
+  return out;
 }
 }  // namespace
 
@@ -142,9 +163,9 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   const double residual_bytes = d.norm_tokens * d.h * (3 * kElement + (o.dropout ? kMask : 0));
   const auto residual_access = o.dropout ? Kernel::Access::dropout : Kernel::Access::streaming;
   out.push_back(memory("input norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
-  out.push_back(gemm("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
+  out.push_back(linear("QKV", d.tokens, (d.h + 2 * d.kv) / d.t, d.h));
   attention_core(m, d, p, o, out);
-  out.push_back(gemm("attention projection", d.tokens, d.h, d.h / d.t));
+  out.push_back(linear("attention projection", d.tokens, d.h, d.h / d.t));
   out.push_back(memory("bias-dropout-residual (attention)", residual_bytes, residual_access, kPassThrough));
   out.push_back(memory("post-attention norm", 2 * d.norm_tokens * d.h * kElement, Kernel::Access::normalization));
   mlp(m, d, p, o, layer, out);
@@ -160,6 +181,7 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   } else {
     out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes, residual_access, kPassThrough));
   }
+  if (p.precision == TrainingPrecision::fp8) return with_fp8_quantization(out);
   return out;
 }
 
@@ -182,6 +204,7 @@ std::vector<Kernel> layer_backward_kernels(const TransformerModel& m, const Para
       // Y = X W: dX = dY W^T is (m x n)(n x k); dW = X^T dY is (k x m)(m x n).
       out.push_back(gemm(k.name + " data gradient", k.m, k.k, k.n, k.batch));
       out.push_back(gemm(k.name + " weight gradient", k.k, k.n, k.m, k.batch));
+      out[out.size() - 2].linear = out.back().linear = k.linear;
     }
   }
   return out;

@@ -26,6 +26,9 @@ struct Kernel {
   // row reductions (norms, softmax) and random-number generation (dropout) are slower per byte.
   enum class Access { streaming, normalization, normalization_backward, softmax, dropout };
   Kind kind = Kind::gemm;
+  // A linear layer's GEMM (QKV, projection, MLP): the one that runs in FP8 when the plan trains
+  // in FP8 (Transformer Engine); attention, the LM head and the router stay 16-bit.
+  bool linear = false;
   Access access = Access::streaming;
   std::string name;
   // gemm: batch x (m x k) @ (k x n); flops = 2 m n k batch.
@@ -38,7 +41,10 @@ struct Kernel {
   double backward_factor = 1.5;
 };
 
-// Kernels of one layer's forward pass for one micro-batch on one tensor-parallel rank.
+// Kernels of one layer's forward pass for one micro-batch on one tensor-parallel rank. In FP8,
+// each linear GEMM is preceded by the quantization of its input and of its transpose, and its
+// backward by that of its output gradient (Transformer Engine on Hopper: FP8 GEMMs are TN only,
+// so the weight-gradient GEMM needs transposed FP8 copies): 4 bytes per element each.
 std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const ParallelPlan& p, const Implementation& o,
                                           int layer);
 // Kernels of the same layer's backward pass: each GEMM becomes its data-gradient and weight-

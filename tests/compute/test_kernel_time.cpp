@@ -21,8 +21,11 @@ platform::GpuSpec a100() {
 platform::GpuSpec h100() {
   return platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/h100-16k.yaml").gpu;
 }
+// A linear layer's GEMM (the kind that runs in FP8 when the plan does), as the cuBLASLt
+// benchmarks below measure.
 workload::Kernel gemm(double m, double n, double k, double batch = 1) {
   workload::Kernel g;
+  g.linear = true;
   g.m = m, g.n = n, g.k = k, g.batch = batch;
   g.flops = units::Flops(2 * m * n * k * batch);
   g.bytes = units::Bytes(2 * batch * (m * k + k * n + m * n));
@@ -125,6 +128,11 @@ TEST_CASE("FP8 GEMMs on an H100 against cuBLASLt: the sustained rate is FP8's ow
                                  {32768, 32768, 32768, 1382.2, 0.03}, {6144, 12288, 12288, 1351.4, 0.05}};
   MESSAGE("| m | n | k | measured TFLOP/s | model TFLOP/s | error |");
   for (const auto& s : shapes) CHECK(std::abs(print_and_compare(model, s)) < s.bound);
+  // A GEMM that is not a linear layer's (attention scores, LM head) stays 16-bit in FP8 training.
+  workload::Kernel scores = gemm(16384, 16384, 16384);
+  scores.linear = false;
+  compute::KernelModel bf16_model(h100(), workload::TrainingPrecision::bf16);
+  CHECK(model.time(scores).time.value() == rel(bf16_model.time(gemm(16384, 16384, 16384)).time.value()));
   // The 16-bit model on the same GPU keeps the 16-bit figure.
   compute::KernelModel bf16(h100(), workload::TrainingPrecision::bf16);
   CHECK(bf16.time(gemm(16384, 16384, 16384)).utilization > 0.99);

@@ -187,3 +187,31 @@ TEST_CASE("gradient accumulation moves the bytes of the framework's kernels, per
   for (const auto& k : gradient_accumulation_kernels(P, fp32, GradientAccumulation::convert_then_add, 8))
     CHECK(k.kind == Kernel::Kind::memory);
 }
+
+TEST_CASE("in FP8 each linear GEMM's input is cast and transposed (4 bytes per element), its gradient in the backward") {
+  // Transformer Engine on Hopper: FP8 GEMMs are TN only, so the weight gradient needs transposed
+  // FP8 copies of the input and of the output gradient (TE docs, "Handling transposes").
+  auto m = gpt(24, 4096, 32);
+  ParallelPlan p;
+  p.tensor = 2;
+  ParallelPlan fp8 = p;
+  fp8.precision = TrainingPrecision::fp8;
+  const auto plain = layer_forward_kernels(m, p, {}, 0);
+  const auto quantized = layer_forward_kernels(m, fp8, {}, 0);
+  double cast_bytes = 0, cast_backward = 0;
+  int casts = 0, linears = 0;
+  for (const auto& k : quantized)
+    if (k.name.rfind("FP8 cast-transpose", 0) == 0) ++casts, cast_bytes += k.bytes.value(), cast_backward += k.bytes.value() * k.backward_factor;
+  for (const auto& k : plain) linears += k.linear;
+  CHECK(linears == 4);  // QKV, attention projection, MLP up, MLP down
+  CHECK(casts == 4);
+  CHECK(quantized.size() == plain.size() + 4);
+  // Inputs m x k: QKV and MLP up read h = 4096, the projection h/t, MLP down 4h/t; T = 2048 tokens.
+  const double T = 2048, h = 4096, t = 2;
+  CHECK(cast_bytes == rel(4 * T * (h + h / t + h + 4 * h / t)));
+  // Output gradients m x n: 3h/t, h, 4h/t, h.
+  CHECK(cast_backward == rel(4 * T * (3 * h / t + h + 4 * h / t + h)));
+  // Attention's batched GEMMs are not linear layers: they stay 16-bit.
+  for (const auto& k : quantized)
+    if (k.name == "attention scores" || k.name == "attention over values") CHECK(!k.linear);
+}
