@@ -187,3 +187,19 @@ TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency; the H100's is Az
   CHECK(first_error_with("gpu:\n  fp8_gemm_efficiency: 0.7\n").find("is given but its peak has no fp8 rate") !=
         std::string::npos);
 }
+
+TEST_CASE("a GPU's wait power lies between its rest power and its TDP; the H100's is the median of in-job readings") {
+  // NVIDIA/nccl#1550 (152, 129, 137, 135 W) and NVIDIA NeMo#9291 (~100 W): median 135 W; rest 70 W.
+  auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").gpu;
+  CHECK(h100.wait_power.value() == rel(135));
+  CHECK(h100.idle_power.value() == rel(70));
+  auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
+  auto below_rest = config::Document::parse("gpu:\n  wait_power: 50 W\n", "scenario.yaml");
+  try {
+    platform::load_platform(file, &below_rest.root());
+    FAIL("expected an error");
+  } catch (const config::ConfigError& e) {
+    CHECK(e.diagnostics().items().at(0).to_string().find("wait_power of gpu") != std::string::npos);
+    CHECK(e.diagnostics().items().at(0).to_string().find("expected idle <= wait < max") != std::string::npos);
+  }
+}
