@@ -139,6 +139,7 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const 
   out.push_back(memory(name, batch * tokens * inner * (swiglu ? 3 : 2) * kElement));
   out.push_back(linear("MLP down", tokens, d.h, inner, batch));
 }
+
 // Transformer Engine's FP8 recipe on Hopper: an FP8 GEMM reads FP8 operands, and Hopper's FP8
 // GEMMs are TN only, so the weight-gradient GEMM needs transposed copies. Before each linear GEMM
 // its 16-bit input is cast to FP8 and transposed (read 2 bytes, write 1 + 1 per element of
