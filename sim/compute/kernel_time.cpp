@@ -11,6 +11,13 @@ namespace {
 // large-GEMM tile on Ampere and Hopper and the one NVIDIA's guide uses to explain quantization.
 constexpr double kTileM = 128, kTileN = 128;
 
+units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
+  std::optional<units::FlopRate> rate = gpu.peak_for(tensor_precision(precision));
+  if (!rate) throw std::invalid_argument(gpu.name + " has no peak rate for the training precision");
+  return *rate;
+}
+}  // namespace
+
 platform::Precision tensor_precision(workload::TrainingPrecision precision) {
   switch (precision) {
     case workload::TrainingPrecision::bf16: return platform::Precision::bf16;
@@ -19,13 +26,6 @@ platform::Precision tensor_precision(workload::TrainingPrecision precision) {
   }
   return platform::Precision::bf16;
 }
-
-units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
-  std::optional<units::FlopRate> rate = gpu.peak_for(tensor_precision(precision));
-  if (!rate) throw std::invalid_argument(gpu.name + " has no peak rate for the training precision");
-  return *rate;
-}
-}  // namespace
 
 double AccessEfficiency::factor(workload::Kernel::Access a) const {
   switch (a) {

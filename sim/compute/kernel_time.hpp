@@ -18,6 +18,9 @@
 
 namespace trainsim::compute {
 
+// The GPU tensor precision a training precision's GEMMs run in (the catalog's peak.<precision>).
+platform::Precision tensor_precision(workload::TrainingPrecision precision);
+
 struct KernelTime {
   units::Seconds time{0};
   bool memory_bound = false;

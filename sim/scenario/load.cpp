@@ -1,6 +1,7 @@
 // scenario/load: the scenario schema, model presets, and whole-scenario feasibility checks.
 #include <cmath>
 
+#include "compute/kernel_time.hpp"
 #include "config/catalog.hpp"
 #include "config/reader.hpp"
 #include "platform/load.hpp"
@@ -167,9 +168,7 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("implementation"),
                "ZeRO 3 reduce-scatters every micro-batch's gradients layer by layer, so no full gradient buffer "
                "accumulates them (expected gradient_accumulation: fused, or zero_stage 0-2)");
-  const auto tensor_precision = s.plan.precision == TrainingPrecision::fp8    ? platform::Precision::fp8
-                                : s.plan.precision == TrainingPrecision::fp16 ? platform::Precision::fp16
-                                                                              : platform::Precision::bf16;
+  const auto tensor_precision = compute::tensor_precision(s.plan.precision);
   if (!s.platform.gpu.peak_for(tensor_precision))
     root.error(root.key_location("parallel"),
                std::string("precision ") + platform::to_string(tensor_precision) + " is not a tensor precision of the " +

@@ -98,6 +98,14 @@ TEST_CASE("a thin GEMM (attention scores with head size 128) is limited by memor
   CHECK(model.time(gemm(2048, 2048, 128, 1)).memory_bound);
 }
 
+TEST_CASE("each training precision runs its GEMMs at the GPU's peak of the same name") {
+  CHECK(compute::tensor_precision(workload::TrainingPrecision::bf16) == platform::Precision::bf16);
+  CHECK(compute::tensor_precision(workload::TrainingPrecision::fp16) == platform::Precision::fp16);
+  CHECK(compute::tensor_precision(workload::TrainingPrecision::fp8) == platform::Precision::fp8);
+  // The H100's FP8 peak (1,979 TFLOP/s dense, datasheet) is what an fp8 plan's model runs against.
+  CHECK(compute::KernelModel(h100(), workload::TrainingPrecision::fp8).peak().value() == doctest::Approx(1979e12).epsilon(0.01));
+}
+
 TEST_CASE("a precision the GPU lacks is refused") {
   CHECK_THROWS_AS(compute::KernelModel(a100(), workload::TrainingPrecision::fp8), std::invalid_argument);
 }
