@@ -149,6 +149,22 @@ double bus_bandwidth_factor(Operation op, int ranks) {
   return 1.0;
 }
 
+units::Bytes memory_traffic(Operation op, int ranks, units::Bytes size) {
+  const double n = ranks;
+  if (ranks < 2) return units::Bytes(0);
+  switch (op) {
+    case Operation::all_reduce: return size * (2.0 + 4.0 * (n - 1) / n);
+    // Input S read; n-1 blocks received (written, read back); the own block written out.
+    case Operation::reduce_scatter: return size * (1.0 + 2.0 * (n - 1) / n + 1.0 / n);
+    // The own block read and copied out; n-1 blocks received (written, read back, written out).
+    case Operation::all_gather: return size * (2.0 / n + 3.0 * (n - 1) / n);
+    case Operation::all_to_all:
+    case Operation::broadcast: return size * 2.0;
+    case Operation::send: return size;
+  }
+  return size;
+}
+
 namespace detail {
 Fidelity resolve_fidelity(Fidelity requested, std::uint64_t exact_flows, const Tuning& tuning) {
   if (requested != Fidelity::automatic) return requested;

@@ -123,4 +123,15 @@ std::unique_ptr<Schedule> make_schedule(const CollectiveSpec& spec, const Group&
 // comparable to the hardware link speed whatever the rank count.
 double bus_bandwidth_factor(Operation op, int ranks);
 
+// Bytes that one rank's GPU memory (HBM) reads and writes during a collective of `size` (nccl-tests
+// convention, above), for the GPU's power while it communicates (docs/energy-model.md). NCCL's ring
+// (Simple protocol; NCCL src/device/all_reduce.h, reduce_scatter.h, all_gather.h) moves every
+// chunk through a receive buffer in the receiver's memory: the sender's link write lands there, the
+// receiver's kernel reads it back, reduces it with its own input (read) and writes the result (or
+// forwards it). An all-reduce of S on n ranks: input read S, receive-buffer writes and reads
+// 2(n-1)/n S each, output written S, i.e. 2S + 4(n-1)/n S (5.5 S on 8 ranks, while 1.75 S leave
+// on the link). An all-to-all reads its send buffer and writes its receive buffer: 2S. A
+// broadcast writes the buffer and reads it to forward it: 2S; a send reads (or receives) S.
+units::Bytes memory_traffic(Operation op, int ranks, units::Bytes size);
+
 }  // namespace trainsim::collectives

@@ -108,6 +108,11 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   return t;
 }
 
+double KernelModel::memory_utilization(units::Bytes traffic, units::Seconds time) const {
+  if (!(time.value() > 0)) return 0;
+  return std::min(1.0, (traffic / time) / memory_bandwidth_);
+}
+
 units::Seconds KernelModel::total(const std::vector<workload::Kernel>& kernels) const {
   units::Seconds sum(0);
   for (const auto& k : kernels) sum += time(k).time;

@@ -54,6 +54,9 @@ public:
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
   // Sum over kernels of time x utilization: busy seconds, for the mean utilization of a pass.
   units::Seconds busy(const std::vector<workload::Kernel>& kernels) const;
+  // The load of a GPU that moves `traffic` bytes through its HBM in `time` (a communication
+  // kernel, say): the achieved fraction of the HBM bandwidth, as for a memory-bound kernel, capped at 1.
+  double memory_utilization(units::Bytes traffic, units::Seconds time) const;
   // The GEMM efficiency factor of a shape (tile x wave quantization), before the GPU's maximum.
   double quantization_efficiency(double m, double n, double batch) const;
   units::FlopRate peak() const { return peak_; }

@@ -99,7 +99,7 @@ void StageActor::run_pass(std::size_t index, const workload::PipelinePass& pass)
   } else if (gathers_ahead() && index == first_forward_[pass.chunk]) {
     pass_after_gathers(pass);
   } else {
-    compute(c.forward.value(), c.forward_tp_comm.value(), c.forward_utilization, &pass, c.forward_flops.value());
+    compute(c, pass);
   }
   if (vs < last && gpu_of(vs + 1) != gpu_) {
     world_.flows.send(gpu_, gpu_of(vs + 1), {false, vs + 1, pass.micro_batch}, whole_bytes(c.activation_bytes));
@@ -124,12 +124,11 @@ void StageActor::backward(std::size_t index, const workload::PipelinePass& pass)
     // gradient_buckets equal slices, each bucket's reduction starting as soon as it is ready.
     const int buckets = c.gradient_buckets;
     for (int b = 0; b < buckets; ++b) {
-      compute(c.backward.value() / buckets, c.backward_tp_comm.value() / buckets, c.backward_utilization, &pass,
-              c.backward_flops.value() / buckets);
+      compute(c, pass, 1.0 / buckets);
       start_reductions(Reduction::bucket, pass.chunk);
     }
   } else {
-    compute(c.backward.value(), c.backward_tp_comm.value(), c.backward_utilization, &pass, c.backward_flops.value());
+    compute(c, pass);
   }
   if (vs > 0 && gpu_of(vs - 1) != gpu_) {
     // The input gradient has the shape of the activation the previous virtual stage sent.
@@ -145,10 +144,6 @@ void StageActor::pass_after_gathers(const workload::PipelinePass& pass) {
   // it is done.
   const StageCosts& c = job_.costs[s_][pass.chunk];
   const int buckets = c.gradient_buckets;
-  const double seconds = (pass.forward ? c.forward : c.backward).value() / buckets;
-  const double tp = (pass.forward ? c.forward_tp_comm : c.backward_tp_comm).value() / buckets;
-  const double flops = (pass.forward ? c.forward_flops : c.backward_flops).value() / buckets;
-  const double utilization = pass.forward ? c.forward_utilization : c.backward_utilization;
   for (int b = 0; b < buckets; ++b) {
     const double t0 = now();
     GradientReducers::wait(gathered_[pass.chunk][b]);
@@ -156,31 +151,33 @@ void StageActor::pass_after_gathers(const workload::PipelinePass& pass) {
       tally_.dp_exposed += now() - t0;
       record(EventKind::dp_gather, t0, now(), 0, 0, &pass);
     }
-    compute(seconds, tp, utilization, &pass, flops);
+    compute(c, pass, 1.0 / buckets);
     if (!pass.forward && sharded()) start_reductions(Reduction::bucket, pass.chunk);
   }
 }
 
-void StageActor::compute(double seconds, double tp_seconds, double utilization, const workload::PipelinePass* pass,
-                         double flops) {
+void StageActor::compute(const StageCosts& c, const workload::PipelinePass& pass, double share) {
+  const double seconds = (pass.forward ? c.forward : c.backward).value() * share;
   if (seconds <= 0) return;
+  const double tp_seconds = (pass.forward ? c.forward_tp_comm : c.backward_tp_comm).value() * share;
+  const double utilization = pass.forward ? c.forward_utilization : c.backward_utilization;
+  const double tp_utilization = pass.forward ? c.forward_tp_utilization : c.backward_tp_utilization;
   const double t0 = now();
-  // The GPU draws wait + (max - wait) u while it computes and its wait power during the TP share,
-  // in total seconds x wait + (max - wait) u (seconds - tp). One exec over the whole pass at the
-  // time-averaged load u (seconds - tp) / seconds draws exactly that (the plugin's power is linear
-  // in load, fabric_zone.cpp), costs one activity instead of two, and is no less faithful: TP
+  // The GPU draws wait + (max - wait) u while it computes and wait + (max - wait) u_tp during the
+  // TP share, in total seconds x wait + (max - wait) (u (seconds - tp) + u_tp tp). One exec over
+  // the whole pass at that time-averaged load draws exactly that (the plugin's power is linear in
+  // load, fabric_zone.cpp), costs one activity instead of two, and is no less faithful: TP
   // collectives are interleaved with the GEMMs layer by layer, not one block per pass. Buckets
   // (slices of a pass) have the same load, so splitting a pass keeps its energy.
-  busy(seconds, utilization * (seconds - tp_seconds) / seconds);
+  busy(seconds, (utilization * (seconds - tp_seconds) + tp_utilization * tp_seconds) / seconds);
   const double elapsed = now() - t0;
   const double tp = elapsed * (tp_seconds / seconds);
   tally_.tp_comm += tp;
   tally_.compute += elapsed - tp;
-  if (pass) {
-    // The trace shows the TP share after the compute it is interleaved with (docs/trace-format.md).
-    record(pass->forward ? EventKind::forward : EventKind::backward, t0, t0 + elapsed - tp, flops, 0, pass);
-    if (tp > 0) record(EventKind::tp_comm, t0 + elapsed - tp, t0 + elapsed, 0, 0, pass);
-  }
+  // The trace shows the TP share after the compute it is interleaved with (docs/trace-format.md).
+  const double flops = (pass.forward ? c.forward_flops : c.backward_flops).value() * share;
+  record(pass.forward ? EventKind::forward : EventKind::backward, t0, t0 + elapsed - tp, flops, 0, &pass);
+  if (tp > 0) record(EventKind::tp_comm, t0 + elapsed - tp, t0 + elapsed, 0, 0, &pass);
 }
 
 void StageActor::record(EventKind kind, double start, double end, double flops, double bytes,

@@ -64,8 +64,8 @@ private:
   int gpu_of(int virtual_stage) const;  // the GPU running `virtual_stage` for this replica and rank
   void run_pass(std::size_t index, const workload::PipelinePass& pass);
   void backward(std::size_t index, const workload::PipelinePass& pass);
-  void compute(double seconds, double tp_seconds, double utilization, const workload::PipelinePass* pass = nullptr,
-               double flops = 0);
+  // Computes `pass` from the chunk's costs `c`, or the `share` of it that one bucket (layer) is.
+  void compute(const StageCosts& c, const workload::PipelinePass& pass, double share = 1.0);
   void record(EventKind kind, double start, double end, double flops = 0, double bytes = 0,
               const workload::PipelinePass* pass = nullptr);
   void busy(double seconds, double load);

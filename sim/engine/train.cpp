@@ -50,7 +50,8 @@ void check_costs(const TrainingJob& job, std::vector<std::string>& problems) {
       if (bad_bytes(k.activation_bytes) || bad_bytes(k.gradient_bytes) || bad_bytes(k.parameter_bytes))
         problems.push_back(at + "byte counts must be finite and >= 0");
       if (k.gradient_buckets < 1) problems.push_back(at + "gradient_buckets must be >= 1");
-      if (bad_utilization(k.forward_utilization) || bad_utilization(k.backward_utilization))
+      if (bad_utilization(k.forward_utilization) || bad_utilization(k.backward_utilization) ||
+          bad_utilization(k.forward_tp_utilization) || bad_utilization(k.backward_tp_utilization))
         problems.push_back(at + "utilizations must be between 0 and 1");
     }
   }

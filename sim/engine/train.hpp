@@ -36,10 +36,13 @@ struct StageCosts {
                                       // during its last backward pass (layers), for overlap; its
                                       // parameters are gathered in as many (overlap_parameter_gather)
   // How busy the GPU is during the compute part of a pass (0..1), for its power:
-  // P = wait + (max - wait) x utilization (docs/energy-model.md). The TP-communication part of a
-  // pass, pipeline waits and reductions draw the GPU's wait power.
+  // P = wait + (max - wait) x utilization (docs/energy-model.md).
   double forward_utilization = 1.0;
   double backward_utilization = 1.0;
+  // The same during the pass's TP/EP-communication part: the share of HBM bandwidth its
+  // collectives' memory traffic takes. Pipeline waits and reductions draw the GPU's wait power.
+  double forward_tp_utilization = 0.0;
+  double backward_tp_utilization = 0.0;
   units::Flops forward_flops{0}, backward_flops{0};  // executed per pass, for the trace's events
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collectives/collectives.hpp"
 #include "compute/kernel_time.hpp"
 #include "workload/ops.hpp"
 
@@ -144,16 +145,27 @@ constexpr double kColumnParallelLinears = 2.0;
 // each becomes an all-gather plus a reduce-scatter, the same ring volume. Expert parallelism: a
 // dispatch and a combine all-to-all per MoE layer and pass, among the expert-parallel ranks
 // (consecutive data replicas, one tensor group apart).
+// Each with the load its HBM traffic puts on the GPU while it runs (docs/energy-model.md): a
+// sequence-parallel all-gather and reduce-scatter pair moves about what the all-reduce moves.
 struct CommTimes {
   Seconds tp_all_reduce{0}, ep_all_to_all{0};
+  double tp_utilization = 0, ep_utilization = 0;
 };
 
-CommTimes comm_times(const scenario::Scenario& s, const topology::Topology& t) {
+CommTimes comm_times(const scenario::Scenario& s, const topology::Topology& t, const compute::KernelModel& km) {
   const ParallelPlan& p = s.plan;
   const TransformerModel& m = s.model;
   const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
   const Bytes routed(2.0 * p.micro_batch * m.sequence * m.hidden * m.moe.top_k * m.moe.capacity_factor / p.tensor);
-  return {ring_all_reduce_time(t, 0, 1, p.tensor, activation), all_to_all_time(t, 0, p.tensor, p.expert, routed)};
+  CommTimes c;
+  c.tp_all_reduce = ring_all_reduce_time(t, 0, 1, p.tensor, activation);
+  c.ep_all_to_all = all_to_all_time(t, 0, p.tensor, p.expert, routed);
+  using collectives::Operation;
+  c.tp_utilization =
+      km.memory_utilization(collectives::memory_traffic(Operation::all_reduce, p.tensor, activation), c.tp_all_reduce);
+  c.ep_utilization =
+      km.memory_utilization(collectives::memory_traffic(Operation::all_to_all, p.expert, routed), c.ep_all_to_all);
+  return c;
 }
 
 LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelModel& km, const CommTimes& c, int layer) {
@@ -193,6 +205,11 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;
   r.backward_busy = lt.backward_busy;
+  // The expert-parallel all-to-alls are the same in both branches above; the rest is TP.
+  const Seconds ep_forward = moe ? c.ep_all_to_all * 2.0 : Seconds(0);
+  const Seconds ep_backward = moe ? c.ep_all_to_all * (full ? 4.0 : 2.0) : Seconds(0);
+  r.forward_comm_busy = (r.forward_comm - ep_forward) * c.tp_utilization + ep_forward * c.ep_utilization;
+  r.backward_comm_busy = (r.backward_comm - ep_backward) * c.tp_utilization + ep_backward * c.ep_utilization;
   r.forward_flops = units::Flops(lt.forward_flops);
   r.backward_flops = units::Flops(lt.backward_flops);
   return r;
@@ -201,7 +218,7 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
 
 LayerPassTimes layer_pass_times(const scenario::Scenario& s, const topology::Topology& t, int layer) {
   compute::KernelModel km(s.platform.gpu, s.plan.precision, s.implementation.attention_kernel);
-  return pass_times(s, km, comm_times(s, t), layer);
+  return pass_times(s, km, comm_times(s, t, km), layer);
 }
 
 engine::TrainingJob make_training_job(const scenario::Scenario& s, const topology::Topology& t, int iterations) {
@@ -232,7 +249,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
     case DataParallelAlgorithm::tree: job.data_parallel_algorithm = collectives::Algorithm::tree; break;
   }
 
-  const CommTimes comm = comm_times(s, t);
+  const CommTimes comm = comm_times(s, t, km);
   const Bytes activation(2.0 * p.micro_batch * m.sequence * m.hidden);
 
   const int chunks_total = p.pipeline * job.chunks;
@@ -246,7 +263,7 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       const int virtual_stage = chunk * p.pipeline + stage;
       engine::StageCosts& c = job.costs[stage][chunk];
       double chunk_parameters = 0;
-      Seconds forward_busy(0), backward_busy(0);
+      Seconds forward_busy(0), backward_busy(0), forward_comm_busy(0), backward_comm_busy(0);
       const ParallelPlan::LayerRange layers = p.stage_layers(m.layers, virtual_stage);
       for (int i = 0; i < layers.count; ++i) {
         const int layer = layers.first + i;
@@ -257,6 +274,8 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         c.backward_tp_comm += lp.backward_comm;
         forward_busy += lp.forward_busy;
         backward_busy += lp.backward_busy;
+        forward_comm_busy += lp.forward_comm_busy;
+        backward_comm_busy += lp.backward_comm_busy;
         c.forward_flops += lp.forward_flops;
         c.backward_flops += lp.backward_flops;
         chunk_parameters += (m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer) / p.tensor;
@@ -283,6 +302,8 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
       c.gradient_buckets = std::max(1, layers.count);
       c.forward_utilization = forward_busy / (c.forward - c.forward_tp_comm);
       c.backward_utilization = backward_busy / (c.backward - c.backward_tp_comm);
+      if (c.forward_tp_comm.value() > 0) c.forward_tp_utilization = forward_comm_busy / c.forward_tp_comm;
+      if (c.backward_tp_comm.value() > 0) c.backward_tp_utilization = backward_comm_busy / c.backward_tp_comm;
       stage_parameters += chunk_parameters;
     }
     const double sharded = p.zero_stage >= 1 ? stage_parameters / p.data : stage_parameters;

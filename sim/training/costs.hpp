@@ -27,6 +27,7 @@ units::Seconds all_to_all_time(const topology::Topology& t, int first_gpu, int s
 struct LayerPassTimes {
   units::Seconds forward{0}, backward{0}, forward_comm{0}, backward_comm{0};
   units::Seconds forward_busy{0}, backward_busy{0};  // compute time x utilization
+  units::Seconds forward_comm_busy{0}, backward_comm_busy{0};  // TP/EP communication time x its load
   units::Flops forward_flops{0}, backward_flops{0};  // executed (recomputation included)
 };
 LayerPassTimes layer_pass_times(const scenario::Scenario& s, const topology::Topology& t, int layer);

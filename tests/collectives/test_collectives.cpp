@@ -220,6 +220,32 @@ TEST_CASE("bus bandwidth factors follow nccl-tests doc/PERFORMANCE.md") {
   CHECK(bus_bandwidth_factor(Operation::broadcast, 8) == 1.0);
 }
 
+TEST_CASE("a ring collective's memory traffic: every received byte written and read back, plus the local buffers") {
+  // Closed forms from NCCL's ring (collectives.hpp): per rank, what the schedule receives lands in
+  // a receive buffer (written by the link) and is read back by the kernel; the input is read and
+  // the output written once.
+  const double S = 1 << 30;
+  for (int n : {2, 8, 64}) {
+    CAPTURE(n);
+    auto received = [&](Operation op) {
+      return totals(*make_schedule(spec(op, S, Algorithm::ring, Fidelity::exact), grid(n, 1)), grid(n, 1)).received[0];
+    };
+    const double input_and_output = 2 * S;
+    CHECK(memory_traffic(Operation::all_reduce, n, units::Bytes(S)).value() ==
+          trainsim::test::rel(2 * received(Operation::all_reduce) + input_and_output));
+    // Reduce-scatter: the whole input read, the own output block written.
+    CHECK(memory_traffic(Operation::reduce_scatter, n, units::Bytes(S)).value() ==
+          trainsim::test::rel(2 * received(Operation::reduce_scatter) + S + S / n));
+    // All-gather: received blocks are also written out; the own block is read and written.
+    CHECK(memory_traffic(Operation::all_gather, n, units::Bytes(S)).value() ==
+          trainsim::test::rel(3 * received(Operation::all_gather) + 2 * S / n));
+  }
+  // 8 ranks: 5.5 S through HBM for the 1.75 S each rank sends over its link.
+  CHECK(memory_traffic(Operation::all_reduce, 8, units::Bytes(S)).value() == trainsim::test::rel(5.5 * S));
+  CHECK(memory_traffic(Operation::all_to_all, 8, units::Bytes(S)).value() == trainsim::test::rel(2 * S));
+  CHECK(memory_traffic(Operation::all_reduce, 1, units::Bytes(S)).value() == 0);
+}
+
 TEST_CASE("bad collective requests are refused with a reason") {
   CHECK_THROWS_AS(make_schedule(spec(Operation::all_reduce, 1e6), grid(1, 1)), std::invalid_argument);
   CHECK_THROWS_AS(make_schedule(spec(Operation::all_to_all, 1e6, Algorithm::ring), grid(1, 4)), std::invalid_argument);

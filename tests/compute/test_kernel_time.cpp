@@ -91,6 +91,15 @@ TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plu
   CHECK(model.time(copy).time.value() == rel(1e9 / (2039e9 * 0.85) + 3e-6));
 }
 
+TEST_CASE("moving bytes through HBM loads the GPU by the fraction of its bandwidth they take") {
+  compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
+  // 722 GB/s of an A100 80GB's 2,039 GB/s: 35% of its dynamic power range.
+  CHECK(model.memory_utilization(units::Bytes(722e9), units::Seconds(1)) == rel(722.0 / 2039));
+  // No GPU moves more than its bandwidth; a zero-time transfer loads nothing.
+  CHECK(model.memory_utilization(units::Bytes(5e12), units::Seconds(1)) == 1.0);
+  CHECK(model.memory_utilization(units::Bytes(1e9), units::Seconds(0)) == 0.0);
+}
+
 TEST_CASE("a thin GEMM (attention scores with head size 128) is limited by memory, not math") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   // 2048 x 2048 x 128: 1.07 GFLOP over 9.4 MB: 114 FLOP/byte, below the A100's ridge point of

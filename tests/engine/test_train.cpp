@@ -400,6 +400,24 @@ TEST_CASE("a single stage draws wait + (max - wait) u during compute and its wai
   CHECK(r.energy.gpu.value() == test::rel(n_gpu * per_gpu, 1e-6));
 }
 
+TEST_CASE("the TP share of a pass draws wait + (max - wait) u_tp, the load of its collectives' memory traffic") {
+  const topology::Topology topo = net_only();
+  const Power P = gpu_power(topo);
+  const int m = 4;
+  const double f = 0.1, b = 0.2, f_tp = 0.01, b_tp = 0.03, u_f = 0.6, u_b = 0.8, ut_f = 0.4, ut_b = 0.3;
+  engine::StageCosts c = busy_costs(f, b, f_tp, b_tp, u_f, u_b);
+  c.forward_tp_utilization = ut_f;
+  c.backward_tp_utilization = ut_b;
+  const auto r = engine::simulate_training(topo, uniform_job(1, 1, 1, m, c, 0));
+  // E = m ((f - f_tp) P(u_f) + f_tp P(ut_f) + (b - b_tp) P(u_b) + b_tp P(ut_b))
+  //   = 4 (0.09 x 268 + 0.01 x 202 + 0.17 x 334 + 0.03 x 169) = 351.96 J; within 1e-6
+  const double E = m * ((f - f_tp) * P.at(u_f) + f_tp * P.at(ut_f) + (b - b_tp) * P.at(u_b) + b_tp * P.at(ut_b));
+  CHECK(E == test::rel(351.96, 1e-6));
+  CHECK(r.energy.gpu.value() == test::rel(E, 1e-6));
+  // The time is the passes' whatever their power: T = m (f + b); 1e-9
+  CHECK(r.last.iteration.value() == test::rel(m * (f + b), 1e-9));
+}
+
 TEST_CASE("a pass at zero utilization draws the wait power for its whole duration") {
   const topology::Topology topo = net_only();
   const Power P = gpu_power(topo);
