@@ -56,6 +56,41 @@ std::vector<std::string> Reader::keys() const {
   return out;
 }
 
+std::vector<std::string> Reader::estimates() {
+  known_.push_back("estimates");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    auto list = layers_[i].get("estimates");
+    if (!list) continue;
+    if (!list->is_sequence()) {
+      error(list->location(), "'estimates' in " + what_ + " must be a list of its own keys, e.g. [idle_power, price]");
+      continue;
+    }
+    for (const auto& item : list->items()) {
+      const std::string key = item.is_scalar() ? item.scalar() : "";
+      // The key must be set here or in an entry this one extends (an inherited value can be
+      // marked as an estimate for this entry).
+      const bool set_here_or_below =
+          std::any_of(layers_.begin() + long(i), layers_.end(), [&](const Value& l) { return l.get(key).has_value(); });
+      if (!set_here_or_below) {
+        std::vector<std::string> candidates;
+        for (std::size_t j = i; j < layers_.size(); ++j)
+          for (const auto& k : layers_[j].keys()) candidates.push_back(k);
+        const std::string guess = closest(key, candidates);
+        error(item.location(), "'estimates' in " + what_ + " names '" + key + "', which this entry does not set" +
+                                   (guess.empty() ? " (expected one of its keys)" : " (did you mean '" + guess + "'?)"));
+        continue;
+      }
+      const bool overridden =
+          std::any_of(layers_.begin(), layers_.begin() + long(i), [&](const Value& l) { return l.get(key).has_value(); });
+      // A value put in by --set has no line in a file (config/document): the user gave it.
+      const bool from_set = location_of(key).line == 0;
+      if (!overridden && !from_set && std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
+    }
+  }
+  return out;
+}
+
 Location Reader::location_of(const std::string& key) const {
   for (const auto& layer : layers_)
     if (auto v = layer.get(key)) return v->location();

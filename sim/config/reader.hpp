@@ -49,6 +49,13 @@ public:
   // The raw value of a key (first layer that has it), marked as known. For sequences and names.
   std::optional<Value> value(const std::string& key, Need need);
   bool has(const std::string& key) const;
+  // The keys whose values are estimates: a layer may list, under `estimates:`, keys whose values
+  // (its own, or inherited from an entry it extends) are estimates rather than measured or
+  // datasheet figures. A mark holds unless a more specific layer sets the value itself, so an
+  // entry that extends a catalog entry and gives its own value, or a --set override, clears it.
+  // Naming a key that neither the layer nor what it extends sets is an error. Marks `estimates`
+  // as known.
+  std::vector<std::string> estimates();
   std::vector<std::string> keys() const;  // of every layer, first occurrence order, no repeats
 
   // Reports, for every layer, each key that no getter asked for. Call once, after all getters.

@@ -70,6 +70,7 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
   }
   g.memory_efficiency = r.number("memory_efficiency", Need::required, 0.01, 1.0).value_or(1.0);
   g.kernel_launch = r.seconds("kernel_launch", Need::required).value_or(units::Seconds(0));
+  g.estimated = r.estimates();
   if (g.idle_power.value() > 0 && g.max_power.value() > 0 && !(g.idle_power < g.max_power))
     r.error(r.location_of("idle_power"), "idle_power of " + r.what() + " is not below max_power (expected idle < max)");
   if (g.wait_power.value() > 0 && g.idle_power.value() > 0 && g.max_power.value() > 0 &&
@@ -116,6 +117,7 @@ NodeSpec read_node(Reader& r, const std::string& name) {
       }
     }
   }
+  n.estimated = r.estimates();
   if (n.host_idle_power > n.host_power)
     r.error(r.location_of("host_idle_power"), "host_idle_power of " + r.what() + " is above host_power (expected idle <= load)");
   r.reject_unknown_keys();
@@ -238,9 +240,23 @@ Platform load_platform(const Document& document, const Value* overrides) {
       Reader r(*layers, d, "node '" + name + "'");
       p.node = read_node(r, name);
     }
-  if (auto r = root.map("network", Need::required)) p.network = read_network(*r);
-  if (auto r = root.map("facility", Need::required)) p.facility = read_facility(*r);
-  if (auto r = root.map("costs", Need::optional)) p.costs = read_costs(*r);
+  auto mark_estimates = [&p](const std::string& section, const std::vector<std::string>& keys) {
+    for (const auto& key : keys) p.estimated_inputs.push_back(section + "." + key);
+  };
+  mark_estimates("gpu", p.gpu.estimated);
+  mark_estimates("node", p.node.estimated);
+  if (auto r = root.map("network", Need::required)) {
+    mark_estimates("network", r->estimates());
+    p.network = read_network(*r);
+  }
+  if (auto r = root.map("facility", Need::required)) {
+    mark_estimates("facility", r->estimates());
+    p.facility = read_facility(*r);
+  }
+  if (auto r = root.map("costs", Need::optional)) {
+    mark_estimates("costs", r->estimates());
+    p.costs = read_costs(*r);
+  }
   if (auto r = root.map("reliability", Need::optional)) p.reliability = read_reliability(*r);
   if (auto r = root.map("storage", Need::optional)) {
     StorageSpec storage;

@@ -56,6 +56,8 @@ struct GpuSpec {
   std::map<std::string, AttentionEfficiency> attention_efficiency;
   double memory_efficiency = 0;                // achieved / peak HBM bandwidth, streaming kernels
   units::Seconds kernel_launch{0};             // per-kernel overhead (launch and tail)
+  // Fields the catalog gives as estimates, not measured or datasheet figures (`estimates:`).
+  std::vector<std::string> estimated;
 
   units::Bandwidth nvlink_per_direction() const { return nvlink_bandwidth / 2.0; }
   std::optional<units::FlopRate> peak_for(Precision p) const;
@@ -92,6 +94,7 @@ struct NodeSpec {
   // smaller ones); the curve's shape, normalised to its largest message, scales the intra-node
   // bandwidth of collectives of that size (docs/network-model.md).
   std::vector<std::pair<units::Bytes, units::Bandwidth>> intra_busbw_curve;
+  std::vector<std::string> estimated;  // fields the catalog gives as estimates (`estimates:`)
   // Fraction of the large-message rate a collective of `size` reaches inside the node (1 without
   // a curve; log-linear between measured sizes; proportional to size below the smallest).
   double intra_size_efficiency(units::Bytes size) const;
@@ -157,6 +160,9 @@ struct ReliabilitySpec {
 struct Platform {
   std::string name;
   std::filesystem::path file;  // where it was loaded from
+  // Every value the platform and its catalog entries give as an estimate, as "section.key"
+  // ("gpu.gemm_efficiency", "network.switch_power"): results that rest on them say so.
+  std::vector<std::string> estimated_inputs;
   GpuSpec gpu;
   NodeSpec node;
   NetworkSpec network;

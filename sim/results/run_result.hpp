@@ -57,6 +57,9 @@ struct RunResult {
   units::Mass carbon{0};                      // facility energy x grid carbon intensity
   units::Seconds wall_time{0};                // of the simulation
   std::vector<std::string> assumptions;
+  // Platform and catalog values given as estimates ("gpu.gemm_efficiency"), which the figures
+  // above rest on (platform::Platform::estimated_inputs).
+  std::vector<std::string> estimated_inputs;
 };
 
 void write_summary_text(const RunResult& r, std::ostream& out);

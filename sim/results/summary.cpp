@@ -98,6 +98,11 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
     out << "cost            not described (the platform has no costs section)\n";
   }
   out << "carbon          " << units::format_fixed(r.carbon.value() / 1000.0, 1) << " t CO2e\n";
+  if (!r.estimated_inputs.empty()) {
+    out << "estimated       ";
+    for (std::size_t i = 0; i < r.estimated_inputs.size(); ++i) out << (i ? ", " : "") << r.estimated_inputs[i];
+    out << " (platform values marked as estimates, not measurements; docs/catalog-sources.md)\n";
+  }
   out << "simulation      " << units::format_fixed(r.wall_time.value(), 2) << " s wall time\n";
 }
 
@@ -166,6 +171,8 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
   out << "  \"simulation_wall_time_s\": " << json_number(r.wall_time.value()) << ",\n";
   out << "  \"assumptions\": [";
   for (std::size_t i = 0; i < r.assumptions.size(); ++i) out << (i ? ", " : "") << json_string(r.assumptions[i]);
+  out << "],\n  \"estimated_inputs\": [";
+  for (std::size_t i = 0; i < r.estimated_inputs.size(); ++i) out << (i ? ", " : "") << json_string(r.estimated_inputs[i]);
   out << "]\n}\n";
 }
 

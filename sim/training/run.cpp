@@ -117,6 +117,7 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
       r.reliability->expected_cost = cost::run_cost(s.platform, switches, r.gpus, o.expected, r.reliability->expected_energy);
   }
   r.assumptions = s.assumptions;
+  r.estimated_inputs = s.platform.estimated_inputs;
   if (trace) fill_trace(s, topology, std::move(report), *trace);
   r.wall_time = units::Seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return r;

@@ -64,6 +64,46 @@ TEST_CASE("layers: the first layer overrides, the others fill in, locations foll
   CHECK(d.ok());
 }
 
+TEST_CASE("estimates: a layer marks its own or inherited values; a more specific value or --set clears the mark") {
+  Document base = Document::parse("idle_power: 90 W\nmax_power: 400 W\nprice: 1 USD\nestimates: [idle_power, price]\n",
+                                  "catalog.yaml");
+  Document child = Document::parse("price: 2 USD\nmax_power: 350 W\nestimates: [max_power]\n", "platform.yaml");
+  Diagnostics d;
+  Reader r({child.root(), base.root()}, d, "gpu");
+  // idle_power: marked by the catalog and not overridden; price: the child's own value clears the
+  // catalog's mark; max_power: the child's own estimate.
+  CHECK(r.estimates() == std::vector<std::string>{"max_power", "idle_power"});
+  r.watts("idle_power", Need::required);
+  r.watts("max_power", Need::required);
+  r.money("price", Need::required);
+  r.reject_unknown_keys();  // `estimates` itself is a known key
+  CHECK(d.ok());
+  // An entry may mark a value it inherits.
+  Document heir = Document::parse("estimates: [price]\n", "heir.yaml");
+  Diagnostics d2;
+  CHECK(Reader({heir.root(), base.root()}, d2, "gpu").estimates() == std::vector<std::string>{"price", "idle_power"});
+  // A --set value is the user's, not the catalog's estimate.
+  Document doc = Document::parse("idle_power: 90 W\nestimates: [idle_power]\n", "p.yaml");
+  doc.set("idle_power", "80 W", "--set idle_power");
+  Diagnostics d3;
+  CHECK(Reader(doc.root(), d3, "gpu").estimates().empty());
+}
+
+TEST_CASE("estimates naming a key the entry does not set is an error with a suggestion") {
+  Document doc = Document::parse("idle_power: 90 W\nestimates: [idle_powr]\n", "catalog.yaml");
+  Diagnostics d;
+  Reader r(doc.root(), d, "gpu 'X'");
+  CHECK(r.estimates().empty());
+  REQUIRE(d.items().size() == 1);
+  CHECK(d.items()[0].where.line == 2);
+  CHECK(d.items()[0].message.find("names 'idle_powr', which this entry does not set (did you mean 'idle_power'?)") !=
+        std::string::npos);
+  Document not_a_list = Document::parse("idle_power: 90 W\nestimates: idle_power\n", "catalog.yaml");
+  Diagnostics d2;
+  Reader(not_a_list.root(), d2, "gpu").estimates();
+  CHECK(d2.to_string().find("must be a list of its own keys") != std::string::npos);
+}
+
 TEST_CASE("invalid YAML syntax is a ConfigError with a line") {
   try {
     Document::parse("a: [1, 2\nb: 3\n", "bad.yaml");

@@ -2,6 +2,8 @@
 // locations and reasons.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "approx.hpp"
 
 #include <cmath>
@@ -45,6 +47,22 @@ TEST_CASE("every bundled platform loads without errors") {
     CAPTURE(entry.path().string());
     CHECK_NOTHROW(platform::load_platform(entry.path()));
   }
+}
+
+TEST_CASE("a platform lists the values its files give as estimates, section by section") {
+  // The GPT-3 V100 platform: the V100's GEMM rate and price, the DGX-1's idle host power, the EDR
+  // switch's power and price are estimates (platforms/catalog, platforms/v100-10k.yaml).
+  const auto v100 = platform::load_platform(kPlatforms / "v100-10k.yaml").estimated_inputs;
+  for (const char* input : {"gpu.gemm_efficiency", "gpu.price", "node.host_idle_power", "network.switch_power",
+                            "costs.switch_price"})
+    CHECK(std::find(v100.begin(), v100.end(), input) != v100.end());
+  // The H100's price is a press estimate; the H800 extends the H100 with a published price of its
+  // own, which clears the mark. Datasheet and measured figures are never listed.
+  const auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").estimated_inputs;
+  const auto h800 = platform::load_platform(kPlatforms / "h800-1024.yaml").estimated_inputs;
+  CHECK(std::find(h100.begin(), h100.end(), "gpu.price") != h100.end());
+  CHECK(std::find(h800.begin(), h800.end(), "gpu.price") == h800.end());
+  CHECK(std::find(h100.begin(), h100.end(), "gpu.gemm_efficiency") == h100.end());
 }
 
 TEST_CASE("the A100 platform has the datasheet figures: 312 TFLOP/s bf16, 600 GB/s NVLink, 80 GiB") {
