@@ -7,6 +7,7 @@
 #include "io/atomic_file.hpp"
 #include "config/diagnostics.hpp"
 #include "config/document.hpp"
+#include "config/reader.hpp"
 #include "platform/load.hpp"
 #include "scenario/scenario.hpp"
 #include "sweep/sweep.hpp"
@@ -82,11 +83,7 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
       << " at the facility (PUE " << units::format_fixed(p.facility.pue, 2) << ")\n";
   out << "graph      " << with_commas(static_cast<long long>(t.vertex_count())) << " vertices, "
       << with_commas(static_cast<long long>(t.link_count())) << " links: connected, no dangling port\n";
-  if (!p.estimated_inputs.empty()) {
-    out << "estimated  ";
-    for (std::size_t i = 0; i < p.estimated_inputs.size(); ++i) out << (i ? ", " : "") << p.estimated_inputs[i];
-    out << "\n";
-  }
+  if (!p.estimated_inputs.empty()) out << "estimated  " << config::join(p.estimated_inputs) << "\n";
 }
 // Every point of a scenario's sweep: axes loads (a bad value or an infeasible plan is reported
 // with the point's values, as `trainsim sweep` would find it).
