@@ -8,20 +8,27 @@ namespace trainsim::workload {
 
 namespace {
 // Activations are stored in 16-bit (2 bytes per element); dropout masks take 1 byte per element.
+// In FP8 training (Transformer Engine) each linear layer keeps its input for the weight gradient as
+// the FP8 copy it made for its GEMM, 1 byte per element, not the 16-bit tensor (TE docs,
+// "Performance considerations", Memory usage: "1 MB (input in FP8 saved for backward)").
 units::Bytes attention_and_mlp_bytes(const TransformerModel& m, const ParallelPlan& p, const Implementation& o) {
   const double s = m.sequence, b = p.micro_batch, h = m.hidden, kv = m.kv_hidden(), f = m.ffn_hidden, a = m.heads;
   const double t = p.tensor;
   const double mask = o.dropout ? 1.0 : 0.0;
+  const double linear_input = p.precision == TrainingPrecision::fp8 ? 1.0 : 2.0;
   const bool stores_scores = !o.flash_attention && p.recompute == Recomputation::none;
   // Korthikanti et al. 2022, section 4.1: per layer 34 sbh + 5 a s^2 b for GPT. The parts that
   // stay whole under tensor parallelism are the two norm inputs (4sbh), the attention and MLP
-  // inputs (2sbh each) and the two dropout masks (sbh each): "10 sbh" in the paper's Table 2.
-  double unsplit = 4 * s * b * h + 4 * s * b * h + 2 * mask * s * b * h;
-  // Inside the tensor-parallel region: Q, K, V (2sbh + 4sb kv), the projection input (2sbh), the
-  // MLP intermediates (GeLU: input and output, 4sbf; SwiGLU: gate, up, activation and product,
-  // 8sbf) and the s x s attention scores (softmax output 2, its dropout mask 1, dropout output 2).
-  double split = 2 * s * b * h + 4 * s * b * kv + 2 * s * b * h;
-  split += (m.activation == Activation::swiglu ? 8 : 4) * s * b * f;
+  // inputs (2sbh each: the QKV and MLP-up linears' inputs) and the two dropout masks (sbh each):
+  // "10 sbh" in the paper's Table 2.
+  double unsplit = 4 * s * b * h + 2 * linear_input * s * b * h + 2 * mask * s * b * h;
+  // Inside the tensor-parallel region: Q, K, V (2sbh + 4sb kv), the projection's input (2sbh), the
+  // MLP intermediates and the s x s attention scores (softmax output 2, its dropout mask 1, dropout
+  // output 2). GeLU keeps its input (2sbf) and the MLP-down linear its output (2sbf); SwiGLU keeps
+  // its input, gate and up (4sbf), recomputing the activation in the backward (Megatron-Core,
+  // fusions/fused_bias_swiglu.py: save_for_backward(input)), and MLP-down its product (2sbf).
+  double split = 2 * s * b * h + 4 * s * b * kv + linear_input * s * b * h;
+  split += (m.activation == Activation::swiglu ? 4 : 2) * s * b * f + linear_input * s * b * f;
   if (stores_scores) split += (4 + mask) * a * s * s * b;
   if (p.sequence_parallel) return units::Bytes((unsplit + split) / t);
   return units::Bytes(unsplit + split / t);
@@ -63,6 +70,7 @@ MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p,
       weights += m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer;
     }
     weights /= t;
+    const double layer_weights = weights;  // the transformer layers' parameters on this GPU
     // The input embedding sits on the first stage; the LM head (or, with tied embeddings and more
     // than one stage, a copy of the embedding) on the last.
     double vocab_matrix = double(m.vocab) * m.hidden / t;
@@ -74,6 +82,9 @@ MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p,
     const double shard_optimizer = p.zero_stage >= 1 ? d : 1, shard_gradients = p.zero_stage >= 2 ? d : 1,
                  shard_weights = p.zero_stage >= 3 ? d : 1;
     mb.weights = units::Bytes(weights * o.state.weights / shard_weights);
+    // FP8 training keeps an FP8 copy of every linear layer's weights between the forward and the
+    // backward (TE docs, Memory usage: "1 MB (weight in FP8)" beside the 2 MB 16-bit weight).
+    if (p.precision == TrainingPrecision::fp8) mb.weights += units::Bytes(layer_weights / shard_weights);
     mb.gradients = units::Bytes(weights * o.state.gradients / shard_gradients);
     mb.optimizer = units::Bytes(weights * o.state.optimizer / shard_optimizer);
     // 1F1B: stage i keeps the activations of min(p - i, m) micro-batches in flight (Narayanan et

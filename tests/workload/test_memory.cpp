@@ -38,6 +38,48 @@ TEST_CASE("sequence parallelism divides everything by t: sbh (34/t + 5as/ht)") {
         rel(s * b * h * (34 / t + 5 * a * s / (h * t))));
 }
 
+TEST_CASE("a SwiGLU MLP keeps its input (gate and up) and the down projection's input: 6 sbf, not 8") {
+  // Megatron-Core, fusions/fused_bias_swiglu.py: SwiGLUFunction saves only its input and
+  // recomputes the activation in the backward; MLP-down keeps its own input (the product).
+  // Llama 3 70B's shape: h 8192, 8 KV heads of 128 (kv 1024), f 28672; sequence parallel, t 4.
+  auto m = gpt(80, 8192, 64);
+  m.kv_heads = 8;
+  m.ffn_hidden = 28672;
+  m.activation = Activation::swiglu;
+  m.sequence = 8192;
+  ParallelPlan p = tp8(Recomputation::none, true);
+  p.tensor = 4;
+  Implementation o;
+  o.flash_attention = true;
+  o.dropout = false;
+  const double s = 8192, b = 1, h = 8192, kv = 1024, f = 28672, t = 4;
+  // norm inputs 4sbh, attention and MLP inputs 2sbh each, Q 2sbh, K and V 4sb kv, projection
+  // input 2sbh, SwiGLU input 4sbf, MLP-down input 2sbf; all sharded over t.
+  const double bf16 = (4 * s * b * h + 4 * s * b * h + 2 * s * b * h + 4 * s * b * kv + 2 * s * b * h + 6 * s * b * f) / t;
+  CHECK(layer_activation_bytes(m, p, o).value() == rel(bf16));
+  // In FP8 the four linears keep their inputs as 1-byte FP8 copies (Transformer Engine's docs,
+  // "Memory usage": the input in FP8 saved for backward): attention and MLP inputs, projection
+  // input and MLP-down input each lose a byte per element, (3sbh + sbf)/t.
+  p.precision = TrainingPrecision::fp8;
+  CHECK(layer_activation_bytes(m, p, o).value() == rel(bf16 - (3 * s * b * h + s * b * f) / t));
+}
+
+TEST_CASE("FP8 training keeps an FP8 copy of the layers' weights: one byte per parameter more") {
+  // Transformer Engine's docs, "Memory usage": 2 MB of 16-bit weights plus 1 MB of their FP8 copy.
+  auto m = gpt3_175b();
+  ParallelPlan p = tp8(Recomputation::full, true);
+  p.pipeline = 8;
+  p.data = 1;
+  p.global_batch = 8;
+  const MemoryBreakdown bf16 = memory_per_gpu(m, p, {});
+  p.precision = TrainingPrecision::fp8;
+  const MemoryBreakdown fp8 = memory_per_gpu(m, p, {});
+  // Stage 0 holds 12 layers of 12h^2 + 13h parameters, over 8 tensor ranks.
+  const double h = 12288, layer_params = 12 * h * h + 13 * h;
+  CHECK((fp8.weights - bf16.weights).value() == rel(12 * layer_params / 8).epsilon(1e-3));
+  CHECK(fp8.gradients.value() == rel(bf16.gradients.value()));
+}
+
 TEST_CASE("selective recomputation with sequence parallelism keeps sbh 34/t") {
   auto m = gpt3_175b();
   double s = 2048, b = 1, h = 12288, t = 8;
