@@ -130,6 +130,8 @@ Implementation read_implementation(std::optional<Reader> r) {
                                                         {"into_buffer", GradientAccumulation::into_buffer},
                                                         {"convert_then_add", GradientAccumulation::convert_then_add}})
                                 .value_or(GradientAccumulation::fused);
+  o.fp8_scaling = pick<Fp8Scaling>(*r, "fp8_scaling", {{"delayed", Fp8Scaling::delayed}, {"current", Fp8Scaling::current}})
+                      .value_or(Fp8Scaling::delayed);
   o.state.gradients = r->number("gradient_bytes", Need::optional, 1, 8).value_or(o.state.gradients);
   if (auto reserved = r->bytes("reserved_memory", Need::optional, Sign::non_negative)) o.reserved = *reserved;
   r->reject_unknown_keys();
@@ -168,6 +170,11 @@ void check_feasibility(Scenario& s, Reader& root) {
     root.error(root.key_location("implementation"),
                "ZeRO 3 reduce-scatters every micro-batch's gradients layer by layer, so no full gradient buffer "
                "accumulates them (expected gradient_accumulation: fused, or zero_stage 0-2)");
+  if (s.implementation.fp8_scaling == Fp8Scaling::current && s.plan.precision != TrainingPrecision::fp8)
+    root.error(root.key_location("implementation"),
+               "fp8_scaling: current scales FP8 casts, but the plan trains in " +
+                   std::string(s.plan.precision == TrainingPrecision::fp16 ? "fp16" : "bf16") +
+                   " (expected parallel.precision: fp8, or no fp8_scaling)");
   const auto tensor_precision = compute::tensor_precision(s.plan.precision);
   if (!s.platform.gpu.peak_for(tensor_precision))
     root.error(root.key_location("parallel"),

@@ -44,6 +44,8 @@ inline const char* to_string(AttentionKernel k) {
 //                    bf16 optimizer: hp_grad.add_(lp_grad.to(fp32)), as BLOOM trained).
 enum class GradientAccumulation { fused, into_grad, into_buffer, convert_then_add };
 
+enum class Fp8Scaling { delayed, current };
+
 // What the training code does where frameworks differ: the scenario's `implementation:` section.
 // The memory model reads the state sizes, flash attention, dropout and saved-activation split; the
 // kernel list (workload/ops) the kernel family; the costs (training/) the gradient handling.
@@ -65,6 +67,10 @@ struct Implementation {
   // bf16 optimizer under pipeline parallelism, as BLOOM trained). The memory is the same.
   bool all_reduce_sharded_gradients = false;
   GradientAccumulation gradient_accumulation = GradientAccumulation::fused;
+  // FP8 training: how Transformer Engine scales each tensor it casts. Delayed scaling takes the
+  // scale from the amax history; current scaling measures each tensor's amax first, one more read
+  // of its 16-bit values per cast (workload/ops).
+  Fp8Scaling fp8_scaling = Fp8Scaling::delayed;
   units::Bytes reserved{0};      // CUDA context, NCCL buffers, allocator slack (scenario input)
 };
 

@@ -144,13 +144,17 @@ void mlp(const TransformerModel& m, const Dims& d, const ParallelPlan& p, const 
 // GEMMs are TN only, so the weight-gradient GEMM needs transposed copies. Before each linear GEMM
 // its 16-bit input is cast to FP8 and transposed (read 2 bytes, write 1 + 1 per element of
 // m x k); in the backward its incoming gradient likewise (m x n): a backward factor of n / k.
+// Current scaling first reads the tensor once more for its amax (2 bytes per element).
 // (The weights are cast once per iteration, not per micro-batch: not counted.)
-std::vector<Kernel> with_fp8_quantization(const std::vector<Kernel>& kernels) {
+std::vector<Kernel> with_fp8_quantization(const std::vector<Kernel>& kernels, Fp8Scaling scaling) {
   std::vector<Kernel> out;
   for (const auto& k : kernels) {
-    if (k.kind == Kernel::Kind::gemm && k.linear)
+    if (k.kind == Kernel::Kind::gemm && k.linear) {
+      if (scaling == Fp8Scaling::current)
+        out.push_back(memory("FP8 amax (" + k.name + ")", 2.0 * k.m * k.k * k.batch, Kernel::Access::streaming, k.n / k.k));
       out.push_back(memory("FP8 cast-transpose (" + k.name + ")", 4.0 * k.m * k.k * k.batch, Kernel::Access::streaming,
                            k.n / k.k));
+    }
     out.push_back(k);
   }
   return out;
@@ -182,7 +186,7 @@ std::vector<Kernel> layer_forward_kernels(const TransformerModel& m, const Paral
   } else {
     out.push_back(memory("bias-dropout-residual (MLP)", residual_bytes, residual_access, kPassThrough));
   }
-  if (p.precision == TrainingPrecision::fp8) return with_fp8_quantization(out);
+  if (p.precision == TrainingPrecision::fp8) return with_fp8_quantization(out, o.fp8_scaling);
   return out;
 }
 

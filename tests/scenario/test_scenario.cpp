@@ -168,6 +168,17 @@ TEST_CASE("a training precision the GPU has no tensor peak for is rejected with 
                   {{"parallel.precision", "fp8"}, {"platform.gpu", "H100-SXM5-80GB"}}) == "");
 }
 
+TEST_CASE("implementation.fp8_scaling is delayed or current, and current scaling needs an FP8 plan") {
+  const auto llama = kScenarios / "crosscheck/megatron-bridge-h100-llama3-70b-fp8.yaml";
+  CHECK(scenario::load_scenario(llama).implementation.fp8_scaling == workload::Fp8Scaling::current);
+  CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").implementation.fp8_scaling ==
+        workload::Fp8Scaling::delayed);
+  CHECK(errors_of(llama, {{"parallel.precision", "bf16"}}).find("fp8_scaling: current scales FP8 casts, but the plan "
+                                                                  "trains in bf16") != std::string::npos);
+  CHECK(errors_of(llama, {{"implementation.fp8_scaling", "just_in_time"}}).find("expected one of: delayed, current") !=
+        std::string::npos);
+}
+
 TEST_CASE("flash attention needs a measured speed for its kernel on the GPU; attention_kernel needs flash attention") {
   // The bundled Megatron-Core H100 cross-check runs cuDNN's kernel; FlashAttention-3 has no A100 figure.
   const auto file = kScenarios / "gpt3-175b-a100-1024.yaml";

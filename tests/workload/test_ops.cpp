@@ -214,4 +214,15 @@ TEST_CASE("in FP8 each linear GEMM's input is cast and transposed (4 bytes per e
   // Attention's batched GEMMs are not linear layers: they stay 16-bit.
   for (const auto& k : quantized)
     if (k.name == "attention scores" || k.name == "attention over values") CHECK(!k.linear);
+  // Current scaling reads each cast tensor once more for its amax: 2 bytes per element before
+  // each cast, forward and backward (half the cast's traffic each way).
+  Implementation current;
+  current.fp8_scaling = Fp8Scaling::current;
+  double amax_bytes = 0, amax_backward = 0;
+  int amaxes = 0;
+  for (const auto& k : layer_forward_kernels(m, fp8, current, 0))
+    if (k.name.rfind("FP8 amax", 0) == 0) ++amaxes, amax_bytes += k.bytes.value(), amax_backward += k.bytes.value() * k.backward_factor;
+  CHECK(amaxes == 4);
+  CHECK(amax_bytes == rel(cast_bytes / 2));
+  CHECK(amax_backward == rel(cast_backward / 2));
 }
