@@ -145,4 +145,17 @@ void Document::set(const std::string& dotted_path, const std::string& value, con
   }
 }
 
+void Document::erase(const std::string& dotted_path) {
+  YAML::Node node = root_.impl_->node;
+  std::string rest = dotted_path;
+  for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+    if (!node.IsMap()) return;
+    YAML::Node child = node[rest.substr(0, dot)];
+    if (!child.IsDefined()) return;
+    node.reset(child);
+    rest = rest.substr(dot + 1);
+  }
+  if (node.IsMap()) node.remove(rest);
+}
+
 }  // namespace trainsim::config

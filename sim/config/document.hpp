@@ -56,6 +56,9 @@ public:
   // The new value's location is reported as `origin` (e.g. "--set network.link_bandwidth").
   // Throws ConfigError when a path component exists but is not a map.
   void set(const std::string& dotted_path, const std::string& value, const std::string& origin);
+  // Removes the key at a dotted path if it is there (nothing happens otherwise). Used where an
+  // override replaces an alternative key, e.g. --set training.iterations over the file's tokens.
+  void erase(const std::string& dotted_path);
 
 private:
   Document(std::filesystem::path path, std::string text, Value root)

@@ -1,4 +1,5 @@
 // scenario/load: the scenario schema, model presets, and whole-scenario feasibility checks.
+#include <algorithm>
 #include <cmath>
 
 #include "compute/kernel_time.hpp"
@@ -307,6 +308,14 @@ std::optional<Override> parse_override(const std::string& text) {
 
 Scenario load_scenario(const std::filesystem::path& file, const std::vector<Override>& overrides) {
   Document doc = Document::load(file);
+  // The run's length is tokens or iterations: overriding one replaces the file's other (overriding
+  // both is still the error below).
+  auto overridden = [&](const std::string& path) {
+    return std::any_of(overrides.begin(), overrides.end(), [&](const Override& o) { return o.first == path; });
+  };
+  for (const auto& [one, other] : {std::pair{"training.tokens", "training.iterations"},
+                                   std::pair{"training.iterations", "training.tokens"}})
+    if (overridden(one) && !overridden(other)) doc.erase(other);
   for (const auto& [path, value] : overrides) doc.set(path, value, "--set " + path);
   const bool resized = resize_cluster(doc, file);
   Diagnostics d;

@@ -125,6 +125,16 @@ TEST_CASE("set replaces a value at a dotted path and reports its origin") {
   CHECK(doc.root().get("facility")->get("pue")->scalar() == "1.1");
 }
 
+TEST_CASE("erase removes a key at a dotted path and ignores a missing one") {
+  Document doc = Document::parse("training:\n  tokens: 1e9\n  seed: 3\n", "s.yaml");
+  doc.erase("training.tokens");
+  CHECK(!doc.root().get("training")->get("tokens"));
+  CHECK(doc.root().get("training")->get("seed")->scalar() == "3");
+  doc.erase("training.iterations");  // not there: nothing happens
+  doc.erase("nowhere.at.all");
+  CHECK(doc.root().get("training")->get("seed"));
+}
+
 TEST_CASE("set below a catalog name says how to override one field of the entry") {
   Document doc = Document::parse("model: gpt3-175b\n", "s.yaml");
   try {

@@ -53,6 +53,20 @@ TEST_CASE("--set reaches the plan and the platform, including a catalog GPU's fi
   CHECK(s.scenario_yaml.find("400 GB/s") != std::string::npos);
 }
 
+TEST_CASE("--set of the run's length replaces the file's other measure of it; setting both is an error") {
+  // gpt3-175b-a100-1024.yaml gives tokens (300e9); a what-if asks for 10 iterations instead.
+  auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml", {{"training.iterations", "10"}});
+  CHECK(s.iterations() == 10);
+  CHECK(!s.training.tokens.has_value());
+  // And back: a token count over a file that gives iterations (the H100 cross-checks run 1).
+  s = scenario::load_scenario(kScenarios / "crosscheck/megatron-core-h100-1.7b.yaml", {{"training.tokens", "1e9"}});
+  CHECK(!s.training.iterations.has_value());
+  CHECK(s.training.tokens.value() == rel(1e9));
+  std::string e = errors_of(kScenarios / "gpt3-175b-a100-1024.yaml",
+                            {{"training.iterations", "10"}, {"training.tokens", "1e9"}});
+  CHECK(e.find("training needs exactly one of 'tokens' or 'iterations'") != std::string::npos);
+}
+
 TEST_CASE("cluster.gpus resizes the platform and the data-parallel degree: half the cluster, same plan otherwise") {
   auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml", {{"cluster.gpus", "512"}});
   CHECK(s.platform.gpu_count() == 512);
