@@ -243,29 +243,27 @@ TEST_CASE("Hopper GEMMs against Transformer Engine's per-layer benchmark on an H
   // H200 NVL's 4.8 TB/s), a launch each.
   h200_nvl.memory_bandwidth = units::Bandwidth(4.8e12);
   const compute::KernelModel casts(h200_nvl, workload::TrainingPrecision::fp8);
-  double cast_ms = 0;
-  for (const auto* shapes : {&fprop, &dgrad, &wgrad})
-    for (const auto& sh : *shapes) {
-      // The benchmark's call for GEMM (m, n, k) is a te.Linear(k -> n) on an m x k input.
-      workload::Kernel input, weight;
-      input.kind = weight.kind = workload::Kernel::Kind::memory;
-      input.bytes = units::Bytes(4 * sh.m * sh.k);
-      weight.bytes = units::Bytes(3 * sh.k * sh.n);
-      cast_ms += 1e3 * (casts.time(input).time.value() + casts.time(weight).time.value());
-    }
+  // Time of one memory-bound pass per GEMM over its input (m x k) and weight (k x n), at the given
+  // bytes per element of each. The benchmark's call for GEMM (m, n, k) is a te.Linear(k -> n) on
+  // an m x k input.
+  auto passes_ms = [&](double input_bytes_per_element, double weight_bytes_per_element) {
+    double ms = 0;
+    for (const auto* shapes : {&fprop, &dgrad, &wgrad})
+      for (const auto& sh : *shapes) {
+        workload::Kernel input, weight;
+        input.kind = weight.kind = workload::Kernel::Kind::memory;
+        input.bytes = units::Bytes(input_bytes_per_element * sh.m * sh.k);
+        weight.bytes = units::Bytes(weight_bytes_per_element * sh.k * sh.n);
+        ms += 1e3 * (casts.time(input).time.value() + casts.time(weight).time.value());
+      }
+    return ms;
+  };
+  const double cast_ms = passes_ms(4, 3);
   MESSAGE("FP8 casts of a layer: model " << cast_ms << " ms, measured 18.978 - 16.785 = 2.193 ms");
   CHECK(std::abs(cast_ms / 2.193 - 1) < 0.10);
   // Current scaling (CurrentScaling: 20.285 ms with casts, 16.785 pre-quantized: 3.500 ms) reads
   // every cast tensor once more for its amax, 2 bytes per element, in a kernel of its own.
-  double current_ms = cast_ms;
-  for (const auto* shapes : {&fprop, &dgrad, &wgrad})
-    for (const auto& sh : *shapes) {
-      workload::Kernel amax_input, amax_weight;
-      amax_input.kind = amax_weight.kind = workload::Kernel::Kind::memory;
-      amax_input.bytes = units::Bytes(2 * sh.m * sh.k);
-      amax_weight.bytes = units::Bytes(2 * sh.k * sh.n);
-      current_ms += 1e3 * (casts.time(amax_input).time.value() + casts.time(amax_weight).time.value());
-    }
+  const double current_ms = cast_ms + passes_ms(2, 2);
   MESSAGE("FP8 casts with current scaling: model " << current_ms << " ms, measured 20.285 - 16.785 = 3.500 ms");
   CHECK(std::abs(current_ms / 3.500 - 1) < 0.10);
 }
