@@ -174,6 +174,7 @@ void StageActor::compute(const StageCosts& c, const workload::PipelinePass& pass
   const double tp = elapsed * (tp_seconds / seconds);
   tally_.tp_comm += tp;
   tally_.compute += elapsed - tp;
+  tally_.tp_hidden += (pass.forward ? c.forward_tp_hidden : c.backward_tp_hidden).value() * share;
   // The trace shows the TP share after the compute it is interleaved with (docs/trace-format.md).
   const double flops = (pass.forward ? c.forward_flops : c.backward_flops).value() * share;
   record(pass.forward ? EventKind::forward : EventKind::backward, t0, t0 + elapsed - tp, flops, 0, &pass);

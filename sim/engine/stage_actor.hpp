@@ -33,6 +33,7 @@ namespace trainsim::engine::detail {
 // One actor's account of one iteration (seconds); the parts add up to the iteration time.
 struct Tally {
   double compute = 0, tp_comm = 0, pipeline_wait = 0, dp_exposed = 0, optimizer = 0;
+  double tp_hidden = 0;  // not a part of the iteration (IterationBreakdown::tp_hidden)
 };
 
 // What all stage actors share (one per simulation; actors run one at a time, so no locks).

@@ -104,6 +104,7 @@ IterationBreakdown average(const std::vector<detail::Tally>& tallies, double ite
     sum.pipeline_wait += t.pipeline_wait;
     sum.dp_exposed += t.dp_exposed;
     sum.optimizer += t.optimizer;
+    sum.tp_hidden += t.tp_hidden;
   }
   const double n = double(tallies.size());
   IterationBreakdown b;
@@ -113,6 +114,7 @@ IterationBreakdown average(const std::vector<detail::Tally>& tallies, double ite
   b.pipeline_wait = units::Seconds(sum.pipeline_wait / n);
   b.dp_exposed = units::Seconds(sum.dp_exposed / n);
   b.optimizer = units::Seconds(sum.optimizer / n);
+  b.tp_hidden = units::Seconds(sum.tp_hidden / n);
   return b;
 }
 

@@ -28,6 +28,9 @@ struct StageCosts {
   units::Seconds backward{0};         // backward pass, including recomputation and TP communication
   units::Seconds forward_tp_comm{0};  // of which tensor/expert-parallel communication (analytic)
   units::Seconds backward_tp_comm{0};
+  // TP communication an overlap hides behind the pass's GEMMs: not in forward/backward, only
+  // reported (IterationBreakdown::tp_hidden).
+  units::Seconds forward_tp_hidden{0}, backward_tp_hidden{0};
   units::Bytes activation_bytes{0};   // pipeline message per GPU (one tensor rank) to the next chunk
   units::Bytes gradient_bytes{0};     // gradients per GPU reduced over data parallelism, per chunk
   units::Bytes parameter_bytes{0};    // ZeRO >= 1: parameters per GPU all-gathered after the
@@ -108,6 +111,9 @@ struct IterationBreakdown {
   units::Seconds pipeline_wait{0};  // waiting for pipeline messages: bubble and exposed p2p
   units::Seconds dp_exposed{0};     // waiting for the gradient reduction after the last backward
   units::Seconds optimizer{0};
+  // Not a part of the iteration: the TP communication the passes' overlap hides behind GEMMs
+  // (overlap_tensor_parallel_comm), what the prediction relies on that overlap to hide.
+  units::Seconds tp_hidden{0};
 };
 
 // GPU energy of the last simulated iteration, from SimGrid's host energy plugin (every GPU host

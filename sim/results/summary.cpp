@@ -51,7 +51,10 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
       << "                the whole run is extrapolated from the last; docs/simulation.md)\n";
   out << "  compute       " << units::format_seconds(b.compute) << "  " << percent_of(b.compute, b.iteration) << "\n";
   out << "  TP/EP comm    " << units::format_seconds(b.tp_comm) << "  " << percent_of(b.tp_comm, b.iteration)
-      << "  (tensor/expert parallel, not overlapped)\n";
+      << "  (tensor/expert parallel, not overlapped";
+  if (b.tp_hidden.value() > 0)
+    out << "; " << units::format_seconds(b.tp_hidden) << " more assumed hidden behind GEMMs by the overlap";
+  out << ")\n";
   out << "  pipeline      " << units::format_seconds(b.pipeline_wait) << "  " << percent_of(b.pipeline_wait, b.iteration)
       << "  (bubble and exposed pipeline messages)\n";
   out << "  DP exposed    " << units::format_seconds(b.dp_exposed) << "  " << percent_of(b.dp_exposed, b.iteration)
@@ -119,6 +122,7 @@ void write_summary_json(const RunResult& r, std::ostream& out) {
       << ", \"tp_comm\": " << json_number(b.tp_comm.value()) << ", \"pipeline_wait\": " << json_number(b.pipeline_wait.value())
       << ", \"dp_exposed\": " << json_number(b.dp_exposed.value()) << ", \"optimizer\": " << json_number(b.optimizer.value())
       << "},\n";
+  out << "  \"tp_comm_hidden_s\": " << json_number(b.tp_hidden.value()) << ",\n";
   out << "  \"tokens_per_s\": " << json_number(r.tokens_per_s) << ",\n";
   out << "  \"model_flops_per_gpu\": " << json_number(r.model_flops_per_gpu.value()) << ",\n";
   out << "  \"hardware_flops_per_gpu\": " << json_number(r.hardware_flops_per_gpu.value()) << ",\n";

@@ -185,6 +185,7 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
   else if (full && s.implementation.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
   if (s.plan.overlap_tensor_parallel_comm) {
+    const Seconds forward_unoverlapped = r.forward_comm, backward_unoverlapped = r.backward_comm;
     // Megatron-Core's --tp-comm-overlap (Transformer Engine): each sequence-parallel all-gather or
     // reduce-scatter (half an all-reduce, c) is split into t chunks pipelined with the GEMM beside
     // it (g), so the pair takes max(c, g) + min(c, g)/t and the exposed communication is that
@@ -200,6 +201,8 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
     r.forward_comm = exposed(lt.linear_forward) + ep_forward;
     r.backward_comm = exposed(lt.linear_data_gradient) + exposed(lt.column_weight_gradient) +
                       (full ? exposed(lt.linear_forward) : Seconds(0)) + ep_forward * (full ? 2.0 : 1.0);
+    r.forward_comm_hidden = forward_unoverlapped - r.forward_comm;
+    r.backward_comm_hidden = backward_unoverlapped - r.backward_comm;
   }
   r.forward = lt.forward + r.forward_comm;
   r.backward = lt.backward + lt.recompute + r.backward_comm;
@@ -272,6 +275,8 @@ engine::TrainingJob make_training_job(const scenario::Scenario& s, const topolog
         c.backward += lp.backward;
         c.forward_tp_comm += lp.forward_comm;
         c.backward_tp_comm += lp.backward_comm;
+        c.forward_tp_hidden += lp.forward_comm_hidden;
+        c.backward_tp_hidden += lp.backward_comm_hidden;
         forward_busy += lp.forward_busy;
         backward_busy += lp.backward_busy;
         forward_comm_busy += lp.forward_comm_busy;

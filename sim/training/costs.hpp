@@ -26,6 +26,9 @@ units::Seconds all_to_all_time(const topology::Topology& t, int first_gpu, int s
 // recomputation and the tensor/expert-parallel communication (of which `*_comm`).
 struct LayerPassTimes {
   units::Seconds forward{0}, backward{0}, forward_comm{0}, backward_comm{0};
+  // With overlap_tensor_parallel_comm: the TP communication the overlap hides behind the GEMMs
+  // (not part of forward/backward; reported so that a prediction's reliance on it shows).
+  units::Seconds forward_comm_hidden{0}, backward_comm_hidden{0};
   units::Seconds forward_busy{0}, backward_busy{0};  // compute time x utilization
   units::Seconds forward_comm_busy{0}, backward_comm_busy{0};  // TP/EP communication time x its load
   units::Flops forward_flops{0}, backward_flops{0};  // executed (recomputation included)

@@ -20,6 +20,8 @@ TEST_CASE("one stage without data parallelism takes m (f + b) + optimizer exactl
   engine::StageCosts c = costs(0.1, 0.2);
   c.forward_tp_comm = units::Seconds(0.01);
   c.backward_tp_comm = units::Seconds(0.03);
+  c.forward_tp_hidden = units::Seconds(0.02);  // hidden by an overlap: reported, not timed
+  c.backward_tp_hidden = units::Seconds(0.05);
   std::vector<double> progress;
   const auto r = engine::simulate_training(net_only(), uniform_job(1, 1, 1, m, c, 0.05),
                                            [&](double done) { progress.push_back(done); });
@@ -29,6 +31,7 @@ TEST_CASE("one stage without data parallelism takes m (f + b) + optimizer exactl
   // compute = m (f + b - tp) = 8 x 0.26; tp = m x 0.04; nothing waits
   CHECK(r.last.compute.value() == test::rel(m * 0.26, 1e-9));
   CHECK(r.last.tp_comm.value() == test::rel(m * 0.04, 1e-9));
+  CHECK(r.last.tp_hidden.value() == test::rel(m * 0.07, 1e-9));
   CHECK(r.last.optimizer.value() == test::rel(0.05, 1e-9));
   CHECK(r.last.pipeline_wait.value() == doctest::Approx(0).epsilon(1e-12));
   CHECK(r.last.dp_exposed.value() == doctest::Approx(0).epsilon(1e-12));

@@ -100,6 +100,13 @@ TEST_CASE("overlapped TP communication exposes c/t beside a longer GEMM and c - 
   CHECK(overlapped.backward_comm.value() < 0.5 * plain.backward_comm.value());
   CHECK(overlapped.forward.value() - overlapped.forward_comm.value() ==
         trainsim::test::rel(plain.forward.value() - plain.forward_comm.value(), 1e-9));  // same compute
+  // What the overlap hides is reported: exposed + hidden = the communication without overlap.
+  CHECK(overlapped.forward_comm.value() + overlapped.forward_comm_hidden.value() ==
+        trainsim::test::rel(plain.forward_comm.value(), 1e-9));
+  CHECK(overlapped.backward_comm.value() + overlapped.backward_comm_hidden.value() ==
+        trainsim::test::rel(plain.backward_comm.value(), 1e-9));
+  CHECK(plain.forward_comm_hidden.value() == 0);
+  CHECK(plain.backward_comm_hidden.value() == 0);
 }
 
 TEST_CASE("a layer's TP all-reduces load the GPU with the HBM traffic of NCCL's ring: 5.5 S per all-reduce on 8 ranks") {
