@@ -13,6 +13,14 @@ using trainsim::test::gpt3_175b;
 using trainsim::test::rel;
 
 namespace {
+// A plan with the given tensor parallelism and micro-batch (sequences), the rest default.
+ParallelPlan plan_of(int tensor, int micro_batch) {
+  ParallelPlan p;
+  p.tensor = tensor;
+  p.micro_batch = micro_batch;
+  return p;
+}
+
 // Sum of `value(k)` over the kernels that `keep` accepts.
 template <class Value, class Keep>
 double sum_over(const std::vector<Kernel>& ks, Value value, Keep keep) {
@@ -31,9 +39,7 @@ double bytes_of(const std::vector<Kernel>& ks) { return sum_over(ks, bytes, ever
 
 TEST_CASE("forward GEMMs of all tensor-parallel ranks add up to the layer's model FLOP") {
   auto m = gpt(24, 2304, 24);
-  ParallelPlan p;
-  p.tensor = 4;
-  p.micro_batch = 2;
+  ParallelPlan p = plan_of(4, 2);
   double tokens = 2.0 * 2048;
   CHECK(gemm_flops(layer_forward_kernels(m, p, {}, 0)) * 4 == rel(layer_forward_flops(m, 0, tokens).total().value()));
 }
@@ -110,9 +116,7 @@ TEST_CASE("a ReLU MLP (OPT) has the GeLU MLP's FLOP and bytes: both are element-
   auto gelu = gpt(96, 12288, 96);
   auto relu = gelu;
   relu.activation = Activation::relu;
-  ParallelPlan p;
-  p.tensor = 8;
-  p.micro_batch = 8;
+  ParallelPlan p = plan_of(8, 8);
   const auto a = layer_forward_kernels(gelu, p, {}, 0), b = layer_forward_kernels(relu, p, {}, 0);
   CHECK(gemm_flops(b) == rel(gemm_flops(a)));
   CHECK(bytes_of(b) == rel(bytes_of(a)));
@@ -131,9 +135,7 @@ TEST_CASE("metaseq's kernels (OPT): the unfused MLP epilogue and the copies arou
   //   nan_to_num over the scores 4 b (a/t) s^2
   auto m = gpt(96, 12288, 96);
   m.activation = Activation::relu;
-  ParallelPlan p;
-  p.tensor = 8;
-  p.micro_batch = 8;
+  ParallelPlan p = plan_of(8, 8);
   Implementation metaseq;
   metaseq.kernels = LayerKernels::metaseq;
   const auto megatron_kernels = layer_forward_kernels(m, p, {}, 0);
@@ -160,9 +162,7 @@ TEST_CASE("ALiBi (BLOOM): the bias is broadcast into the scores and read back by
   auto learned = gpt(70, 14336, 112);
   auto alibi = learned;
   alibi.position = PositionEmbedding::alibi;
-  ParallelPlan p;
-  p.tensor = 4;
-  p.micro_batch = 2;
+  ParallelPlan p = plan_of(4, 2);
   const double scores = 2.0 * (112.0 / 4) * 2048 * 2048;  // b x heads/t x s x s
   const auto a = layer_forward_kernels(learned, p, {}, 0), b = layer_forward_kernels(alibi, p, {}, 0);
   CHECK(bytes_of(b) - bytes_of(a) == rel(2 * scores * 2));  // 2 bytes written, 2 read back
