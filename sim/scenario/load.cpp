@@ -85,8 +85,8 @@ ParallelPlan read_plan(Reader& r) {
   p.schedule = pick<PipelineSchedule>(r, "schedule", {{"1f1b", PipelineSchedule::one_f_one_b}, {"interleaved", PipelineSchedule::interleaved}})
                    .value_or(PipelineSchedule::one_f_one_b);
   p.virtual_stages = i("virtual_stages", Need::optional, 1, 1 << 10, 1);
-  p.first_stage_layers = static_cast<int>(r.integer("first_stage_layers", Need::optional, 1, 1 << 20).value_or(0));
-  p.last_stage_layers = static_cast<int>(r.integer("last_stage_layers", Need::optional, 1, 1 << 20).value_or(0));
+  if (auto n = r.integer("first_stage_layers", Need::optional, 0, 1 << 20)) p.first_stage_layers = static_cast<int>(*n);
+  if (auto n = r.integer("last_stage_layers", Need::optional, 0, 1 << 20)) p.last_stage_layers = static_cast<int>(*n);
   p.zero_stage = i("zero_stage", Need::optional, 0, 3, 0);
   p.recompute = pick<Recomputation>(r, "recompute", {{"none", Recomputation::none}, {"selective", Recomputation::selective}, {"full", Recomputation::full}})
                     .value_or(Recomputation::none);

@@ -61,13 +61,13 @@ MemoryBreakdown memory_per_gpu(const TransformerModel& m, const ParallelPlan& p,
   for (int stage = 0; stage < p.pipeline; ++stage) {
     // Parameters held by one GPU of this stage.
     double weights = 0;
-    // With interleaving a stage holds `chunks` model chunks; all stages hold the same layer count
-    // then (uneven first and last stages are 1F1B only).
+    // With interleaving a stage holds `chunks` model chunks (virtual stages c p + stage).
     int layers_per_stage = 0;
-    for (int c = 0; c < chunks; ++c) layers_per_stage += p.stage_layers(m.layers, c * p.pipeline + stage).count;
-    for (int i = 0; i < layers_per_stage; ++i) {
-      int layer = chunks > 1 ? stage * layers_per_stage + i : p.stage_layers(m.layers, stage).first + i;
-      weights += m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer;
+    for (int c = 0; c < chunks; ++c) {
+      const ParallelPlan::LayerRange range = p.stage_layers(m.layers, c * p.pipeline + stage);
+      layers_per_stage += range.count;
+      for (int layer = range.first; layer < range.first + range.count; ++layer)
+        weights += m.layer_is_moe(layer) ? params.per_moe_layer / p.expert : params.per_dense_layer;
     }
     weights /= t;
     const double layer_weights = weights;  // the transformer layers' parameters on this GPU

@@ -8,16 +8,15 @@ std::string str(long long v) { return std::to_string(v); }
 
 ParallelPlan::LayerRange ParallelPlan::stage_layers(int layers, int v) const {
   const int chunks = pipeline * (schedule == PipelineSchedule::interleaved ? virtual_stages : 1);
-  const bool uneven = first_stage_layers > 0 || last_stage_layers > 0;
+  const bool uneven = first_stage_layers || last_stage_layers;
   if (!uneven || chunks < 2) return {v * (layers / chunks), layers / chunks};
-  const int first = first_stage_layers > 0 ? first_stage_layers : -1, last = last_stage_layers > 0 ? last_stage_layers : -1;
-  // The middle stages share what the given first and last stages leave, evenly.
-  const int fixed = (first > 0 ? first : 0) + (last > 0 ? last : 0);
-  const int shared_stages = chunks - (first > 0 ? 1 : 0) - (last > 0 ? 1 : 0);
-  const int middle = shared_stages > 0 ? (layers - fixed) / shared_stages : 0;
-  const int first_count = first > 0 ? first : middle;
+  // The middle chunks share what the given first and last ones leave, evenly.
+  const int fixed = first_stage_layers.value_or(0) + last_stage_layers.value_or(0);
+  const int shared = chunks - (first_stage_layers ? 1 : 0) - (last_stage_layers ? 1 : 0);
+  const int middle = shared > 0 ? (layers - fixed) / shared : 0;
+  const int first_count = first_stage_layers.value_or(middle), last_count = last_stage_layers.value_or(middle);
   if (v == 0) return {0, first_count};
-  if (v == chunks - 1) return {layers - (last > 0 ? last : middle), last > 0 ? last : middle};
+  if (v == chunks - 1) return {layers - last_count, last_count};
   return {first_count + (v - 1) * middle, middle};
 }
 
@@ -40,17 +39,17 @@ std::vector<std::string> plan_problems(const TransformerModel& m, const Parallel
   if (m.ffn_hidden % p.tensor != 0)
     out.push_back("tensor parallelism " + str(p.tensor) + " does not divide the MLP size " + str(m.ffn_hidden));
   const int chunks = p.pipeline * (p.schedule == PipelineSchedule::interleaved ? p.virtual_stages : 1);
-  const bool uneven = p.first_stage_layers > 0 || p.last_stage_layers > 0;
+  const bool uneven = p.first_stage_layers || p.last_stage_layers;
   if (uneven) {
-    const int given = (p.first_stage_layers > 0) + (p.last_stage_layers > 0);
-    const int rest = m.layers - p.first_stage_layers - p.last_stage_layers;
-    if (p.schedule == PipelineSchedule::interleaved)
-      out.push_back("first_stage_layers and last_stage_layers need the 1F1B schedule");
-    else if (const int others = p.pipeline - given;
-             p.pipeline < 2 || (others == 0 ? rest != 0 : (rest <= 0 || rest % others != 0)))
-      out.push_back(str(m.layers) + " layers minus the first and last stages' (" + str(p.first_stage_layers) + " + " +
-                    str(p.last_stage_layers) + ") do not split evenly over the other " + str(p.pipeline - given) +
-                    " pipeline stages (expected the rest to be a multiple of their count)");
+    const int given = (p.first_stage_layers ? 1 : 0) + (p.last_stage_layers ? 1 : 0);
+    const int rest = m.layers - p.first_stage_layers.value_or(0) - p.last_stage_layers.value_or(0);
+    const std::string what = chunks == p.pipeline ? "pipeline stages" : "model chunks (stages x virtual stages)";
+    const std::string ends = chunks == p.pipeline ? "stages'" : "chunks'";
+    if (const int others = chunks - given; chunks < 2 || (others == 0 ? rest != 0 : (rest <= 0 || rest % others != 0)))
+      out.push_back(str(m.layers) + " layers minus the first and last " + ends + " (" +
+                    str(p.first_stage_layers.value_or(0)) + " + " + str(p.last_stage_layers.value_or(0)) +
+                    ") do not split evenly over the other " + str(chunks - given) + " " + what +
+                    " (expected the rest to be a positive multiple of their count)");
   } else if (m.layers % chunks != 0) {
     out.push_back(str(m.layers) + " layers do not split evenly over " + str(chunks) + " pipeline " +
                   (chunks == p.pipeline ? "stages" : "model chunks (stages x virtual stages)") +

@@ -7,6 +7,7 @@
 // Depends on: workload/model.hpp.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,10 @@ struct ParallelPlan {
   DataParallelAlgorithm data_parallel_algorithm = DataParallelAlgorithm::automatic;
   // Layers of the first and last pipeline stages when they differ from the rest (Megatron-Core's
   // --decoder-first/last-pipeline-num-layers: they also hold the embedding and the LM head);
-  // 0: an even split. 1F1B only.
-  int first_stage_layers = 0, last_stage_layers = 0;
+  // unset: an even split. With the interleaved schedule they are the first and last model
+  // chunks' (virtual stages 0 and p v - 1); 0 leaves a chunk with only the embedding or the LM
+  // head, as Llama 3 405B's schedule did (Llama 3 paper, section 3.3.2).
+  std::optional<int> first_stage_layers, last_stage_layers;
 
   int gpus() const { return data * tensor * pipeline; }
   // The layers of virtual stage `v` (stage, or model chunk with interleaving) of a `layers`-layer

@@ -226,13 +226,52 @@ TEST_CASE("uneven first and last pipeline stages: Llama 3 405B's 126 layers as 7
   int total = 0;
   for (int v = 0; v < 16; ++v) total += p.stage_layers(126, v).count;
   CHECK(total == 126);
-  // 125 layers leave 111 for 14 stages: refused with the reason; interleaving is refused too
+  // 125 layers leave 111 for 14 stages: refused with the reason
   m.layers = 125;
   auto problems = plan_problems(m, p, 128);
   REQUIRE(!problems.empty());
   CHECK(problems[0].find("do not split evenly over the other 14 pipeline stages") != std::string::npos);
+}
+
+TEST_CASE("uneven first and last model chunks with interleaving: Llama 3 405B's embedding-only and loss-only chunks") {
+  // The Llama 3 paper (section 3.3.2): 126 layers on 16 stages x 8 virtual stages, one layer per
+  // chunk except the first chunk (the embedding alone) and the last (the output layer and loss).
+  auto m = gpt3_175b();
   m.layers = 126;
+  ParallelPlan p = gpt3_on_64();
+  p.data = 1;
+  p.pipeline = 16;
+  p.global_batch = 16;
   p.schedule = PipelineSchedule::interleaved;
-  p.virtual_stages = 2;
-  CHECK(plan_problems(m, p, 128)[0].find("need the 1F1B schedule") != std::string::npos);
+  p.virtual_stages = 8;
+  p.first_stage_layers = 0;
+  p.last_stage_layers = 0;
+  REQUIRE(plan_problems(m, p, 128).empty());
+  CHECK(p.stage_layers(126, 0).count == 0);
+  CHECK(p.stage_layers(126, 1).first == 0);
+  CHECK(p.stage_layers(126, 1).count == 1);
+  CHECK(p.stage_layers(126, 126).first == 125);
+  CHECK(p.stage_layers(126, 127).count == 0);
+  int total = 0;
+  for (int v = 0; v < 128; ++v) total += p.stage_layers(126, v).count;
+  CHECK(total == 126);
+  // Stage 0 holds chunks 0, 16, ..., 112: 7 layers; stage 15 chunks 15, ..., 127: 7; the rest 8,
+  // as every stage of an even 128-layer split: the most loaded GPU is a middle one, with its weights.
+  m.vocab = 0;  // no embedding or LM head, so that the layers' weights compare directly
+  m.position = PositionEmbedding::rotary;
+  auto even = p;
+  even.first_stage_layers.reset();
+  even.last_stage_layers.reset();
+  m.layers = 128;
+  const double eight_layers = memory_per_gpu(m, even, {}).weights.value();
+  m.layers = 126;
+  const auto worst = memory_per_gpu(m, p, {});
+  CHECK(worst.weights.value() == trainsim::test::rel(eight_layers, 1e-9));
+  CHECK(worst.stage != 0);
+  CHECK(worst.stage != 15);
+  // 125 layers on the 126 middle chunks do not split: refused with the chunks named
+  m.layers = 125;
+  auto problems = plan_problems(m, p, 128);
+  REQUIRE(!problems.empty());
+  CHECK(problems[0].find("do not split evenly over the other 126 model chunks") != std::string::npos);
 }
