@@ -2,6 +2,9 @@
 // 2020 (ZeRO model states).
 #include <doctest/doctest.h>
 
+#include <initializer_list>
+#include <optional>
+
 #include "approx.hpp"
 
 #include "models.hpp"
@@ -175,6 +178,34 @@ ParallelPlan gpt3_on_64() {
   p.global_batch = 8;
   return p;
 }
+// 128 GPUs as tensor 8 x pipeline 16 (Llama 3 405B's stages) with the given first and last
+// stage or chunk layer counts.
+ParallelPlan sixteen_stages(std::optional<int> first, std::optional<int> last) {
+  ParallelPlan p = gpt3_on_64();
+  p.data = 1;
+  p.pipeline = 16;
+  p.global_batch = 16;
+  p.first_stage_layers = first;
+  p.last_stage_layers = last;
+  return p;
+}
+// Virtual stage v's layers are [first, first + count).
+struct Range {
+  int v, first, count;
+};
+void check_ranges(const ParallelPlan& p, int layers, std::initializer_list<Range> expected) {
+  for (const Range& r : expected) {
+    CAPTURE(r.v);
+    CHECK(p.stage_layers(layers, r.v).first == r.first);
+    CHECK(p.stage_layers(layers, r.v).count == r.count);
+  }
+}
+// The layers over all virtual stages of the plan add up to the model's.
+int total_layers(const ParallelPlan& p, int layers, int chunks) {
+  int total = 0;
+  for (int v = 0; v < chunks; ++v) total += p.stage_layers(layers, v).count;
+  return total;
+}
 }  // namespace
 
 TEST_CASE("an overlapped parameter gather without ZeRO is refused with the reason") {
@@ -209,23 +240,10 @@ TEST_CASE("overlapped TP communication without sequence parallelism is refused w
 TEST_CASE("uneven first and last pipeline stages: Llama 3 405B's 126 layers as 7 + 14 x 8 + 7 over 16 stages") {
   auto m = gpt3_175b();
   m.layers = 126;
-  ParallelPlan p = gpt3_on_64();
-  p.data = 1;
-  p.pipeline = 16;
-  p.global_batch = 16;
-  p.first_stage_layers = 7;
-  p.last_stage_layers = 7;
+  ParallelPlan p = sixteen_stages(7, 7);
   REQUIRE(plan_problems(m, p, 128).empty());
-  CHECK(p.stage_layers(126, 0).first == 0);
-  CHECK(p.stage_layers(126, 0).count == 7);
-  CHECK(p.stage_layers(126, 1).first == 7);
-  CHECK(p.stage_layers(126, 1).count == 8);
-  CHECK(p.stage_layers(126, 14).first == 111);
-  CHECK(p.stage_layers(126, 15).first == 119);
-  CHECK(p.stage_layers(126, 15).count == 7);
-  int total = 0;
-  for (int v = 0; v < 16; ++v) total += p.stage_layers(126, v).count;
-  CHECK(total == 126);
+  check_ranges(p, 126, {{0, 0, 7}, {1, 7, 8}, {14, 111, 8}, {15, 119, 7}});
+  CHECK(total_layers(p, 126, 16) == 126);
   // 125 layers leave 111 for 14 stages: refused with the reason
   m.layers = 125;
   auto problems = plan_problems(m, p, 128);
@@ -238,23 +256,12 @@ TEST_CASE("uneven first and last model chunks with interleaving: Llama 3 405B's 
   // chunk except the first chunk (the embedding alone) and the last (the output layer and loss).
   auto m = gpt3_175b();
   m.layers = 126;
-  ParallelPlan p = gpt3_on_64();
-  p.data = 1;
-  p.pipeline = 16;
-  p.global_batch = 16;
+  ParallelPlan p = sixteen_stages(0, 0);
   p.schedule = PipelineSchedule::interleaved;
   p.virtual_stages = 8;
-  p.first_stage_layers = 0;
-  p.last_stage_layers = 0;
   REQUIRE(plan_problems(m, p, 128).empty());
-  CHECK(p.stage_layers(126, 0).count == 0);
-  CHECK(p.stage_layers(126, 1).first == 0);
-  CHECK(p.stage_layers(126, 1).count == 1);
-  CHECK(p.stage_layers(126, 126).first == 125);
-  CHECK(p.stage_layers(126, 127).count == 0);
-  int total = 0;
-  for (int v = 0; v < 128; ++v) total += p.stage_layers(126, v).count;
-  CHECK(total == 126);
+  check_ranges(p, 126, {{0, 0, 0}, {1, 0, 1}, {126, 125, 1}, {127, 126, 0}});
+  CHECK(total_layers(p, 126, 128) == 126);
   // Stage 0 holds chunks 0, 16, ..., 112: 7 layers; stage 15 chunks 15, ..., 127: 7; the rest 8,
   // as every stage of an even 128-layer split: the most loaded GPU is a middle one, with its weights.
   m.vocab = 0;  // no embedding or LM head, so that the layers' weights compare directly
