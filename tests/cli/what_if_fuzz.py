@@ -27,6 +27,8 @@ CHOICES = {
     "parallel.recompute": ["none", "selective", "full"],
     "parallel.schedule": ["1f1b", "interleaved", "gpipe"],
     "parallel.virtual_stages": [1, 2, 3],
+    "parallel.first_stage_layers": [0, 3],
+    "parallel.last_stage_layers": [0, 3],
     "parallel.sequence_parallel": ["true", "false"],
     "parallel.precision": ["bf16", "fp16", "fp8", "fp32"],
     "parallel.overlap_gradient_reduction": ["true", "false"],
