@@ -173,23 +173,27 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   const bool moe = s.model.layer_is_moe(layer);
   LayerTimes lt = layer_times(s, km, layer);
   LayerPassTimes r;
-  r.forward_comm = c.tp_all_reduce * 2.0 + (moe ? c.ep_all_to_all * 2.0 : Seconds(0));
-  r.backward_comm = c.tp_all_reduce * (full ? 4.0 : 2.0) + (moe ? c.ep_all_to_all * (full ? 4.0 : 2.0) : Seconds(0));
+  // Expert parallelism: a dispatch and a combine all-to-all per pass (and per recomputed forward),
+  // never overlapped; the tensor-parallel part below.
+  const Seconds ep_forward = moe ? c.ep_all_to_all * 2.0 : Seconds(0);
+  const Seconds ep_backward = ep_forward * (full ? 2.0 : 1.0);
+  Seconds tp_forward = c.tp_all_reduce * 2.0;
+  Seconds tp_backward = c.tp_all_reduce * (full ? 4.0 : 2.0);
   // The two re-gathers: a ring all-gather is half an all-reduce of the same size. Megatron issues
   // them asynchronously beside the data-gradient GEMMs, but like the asynchronous all-reduces they
   // are counted exposed: Korthikanti et al.'s Table 4 measures sequence parallelism saving 0.5 ms
   // of a 22B layer's forward and only 0.1 ms of its backward, i.e. the smaller backward norms and
   // dropouts are paid back in communication (docs/compute-model.md).
-  if (s.plan.sequence_parallel) r.backward_comm += c.tp_all_reduce * 0.5 * kColumnParallelLinears;
+  if (s.plan.sequence_parallel) tp_backward += c.tp_all_reduce * 0.5 * kColumnParallelLinears;
   // Distributed saved activations: the layer input is all-gathered from the tensor ranks before it
   // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
-  else if (full && s.implementation.distribute_saved_activations) r.backward_comm += c.tp_all_reduce * 0.5;
+  else if (full && s.implementation.distribute_saved_activations) tp_backward += c.tp_all_reduce * 0.5;
   if (s.plan.overlap_tensor_parallel_comm) {
-    const Seconds forward_unoverlapped = r.forward_comm, backward_unoverlapped = r.backward_comm;
     // Megatron-Core's --tp-comm-overlap (Transformer Engine): each sequence-parallel all-gather or
     // reduce-scatter (half an all-reduce, c) is split into t chunks pipelined with the GEMM beside
     // it (g), so the pair takes max(c, g) + min(c, g)/t and the exposed communication is that
-    // minus g: c/t when the GEMM is longer, c - g + g/t when the collective is.
+    // minus g: c/t when the GEMM is longer, c - g + g/t when the collective is. What it hides is
+    // reported (forward/backward_comm_hidden).
     const Seconds half = c.tp_all_reduce * 0.5;
     const double chunks = s.plan.tensor;
     auto exposed = [&](const std::vector<Seconds>& gemms) {
@@ -197,22 +201,22 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
       for (Seconds g : gemms) sum += std::max(half, g) + std::min(half, g) / chunks - g;
       return sum;
     };
-    const Seconds ep_forward = moe ? c.ep_all_to_all * 2.0 : Seconds(0);
-    r.forward_comm = exposed(lt.linear_forward) + ep_forward;
-    r.backward_comm = exposed(lt.linear_data_gradient) + exposed(lt.column_weight_gradient) +
-                      (full ? exposed(lt.linear_forward) : Seconds(0)) + ep_forward * (full ? 2.0 : 1.0);
-    r.forward_comm_hidden = forward_unoverlapped - r.forward_comm;
-    r.backward_comm_hidden = backward_unoverlapped - r.backward_comm;
+    const Seconds forward_exposed = exposed(lt.linear_forward);
+    const Seconds backward_exposed = exposed(lt.linear_data_gradient) + exposed(lt.column_weight_gradient) +
+                                     (full ? forward_exposed : Seconds(0));
+    r.forward_comm_hidden = tp_forward - forward_exposed;
+    r.backward_comm_hidden = tp_backward - backward_exposed;
+    tp_forward = forward_exposed;
+    tp_backward = backward_exposed;
   }
+  r.forward_comm = tp_forward + ep_forward;
+  r.backward_comm = tp_backward + ep_backward;
   r.forward = lt.forward + r.forward_comm;
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;
   r.backward_busy = lt.backward_busy;
-  // The expert-parallel all-to-alls are the same in both branches above; the rest is TP.
-  const Seconds ep_forward = moe ? c.ep_all_to_all * 2.0 : Seconds(0);
-  const Seconds ep_backward = moe ? c.ep_all_to_all * (full ? 4.0 : 2.0) : Seconds(0);
-  r.forward_comm_busy = (r.forward_comm - ep_forward) * c.tp_utilization + ep_forward * c.ep_utilization;
-  r.backward_comm_busy = (r.backward_comm - ep_backward) * c.tp_utilization + ep_backward * c.ep_utilization;
+  r.forward_comm_busy = tp_forward * c.tp_utilization + ep_forward * c.ep_utilization;
+  r.backward_comm_busy = tp_backward * c.tp_utilization + ep_backward * c.ep_utilization;
   r.forward_flops = units::Flops(lt.forward_flops);
   r.backward_flops = units::Flops(lt.backward_flops);
   return r;
