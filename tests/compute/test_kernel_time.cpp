@@ -63,7 +63,7 @@ TEST_CASE("a large GEMM runs at the GPU's measured large-GEMM efficiency") {
   CHECK(!t.memory_bound);
 }
 
-TEST_CASE("a GEMM at the sustained large-GEMM rate draws the GPU's full dynamic power; a quantized one less") {
+TEST_CASE("a GEMM at the sustained large-GEMM rate draws the GPU's full dynamic power, a quantized one less") {
   // The sustained rate is power-limited (He 2024: an A100 throttles at 400 W on random data,
   // 257 of 312 TFLOP/s): a large GEMM's utilization is its rate over peak x gemm_efficiency.
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);

@@ -64,7 +64,7 @@ TEST_CASE("layers: the first layer overrides, the others fill in, locations foll
   CHECK(d.ok());
 }
 
-TEST_CASE("estimates: a layer marks its own or inherited values; a more specific value or --set clears the mark") {
+TEST_CASE("estimates: a layer marks its own or inherited values, a more specific value or --set clears the mark") {
   Document base = Document::parse("idle_power: 90 W\nmax_power: 400 W\nprice: 1 USD\nestimates: [idle_power, price]\n",
                                   "catalog.yaml");
   Document child = Document::parse("price: 2 USD\nmax_power: 350 W\nestimates: [max_power]\n", "platform.yaml");

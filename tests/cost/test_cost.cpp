@@ -22,7 +22,7 @@ int switches(const platform::Platform& p) {
 }
 }  // namespace
 
-TEST_CASE("the seed article: 10,000 A800s at 100,000 CNY are 1 billion CNY; servers 30% of the build") {
+TEST_CASE("the seed article: 10,000 A800s at 100,000 CNY are 1 billion CNY, servers 30% of the build") {
   auto p = platform::load_platform(kPlatforms / "a800-10k.yaml");
   REQUIRE(p.gpu_count() == 10000);
   auto b = cost::build_cost(p, switches(p));

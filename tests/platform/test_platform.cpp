@@ -146,7 +146,7 @@ TEST_CASE("overrides amend a platform file field by field, as a scenario's --set
   CHECK(p.network.spines == 16);
 }
 
-TEST_CASE("an override naming another catalog GPU replaces the GPU; a typo in an override is located") {
+TEST_CASE("an override naming another catalog GPU replaces the GPU, a typo in an override is located") {
   auto file = config::Document::load(kPlatforms / "dgx-a100-1024.yaml");
   auto swap = config::Document::parse("gpu: A800-SXM4-80GB\n", "scenario.yaml");
   CHECK(platform::load_platform(file, &swap.root()).gpu.nvlink_bandwidth.value() == rel(400e9));
@@ -200,7 +200,7 @@ TEST_CASE("a storage section gives the storage system's power") {
   CHECK(!platform::load_platform(kPlatforms / "dgx-a100-1024.yaml").storage);
 }
 
-TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency; the H100's is Azure's cuBLASLt figure") {
+TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency, the H100's is Azure's cuBLASLt figure") {
   // Azure/AI-benchmarking-guide, ND H100 v5: cuBLASLt FP8, random data, 16384^3: 1377.3 of 1979 TFLOP/s.
   auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").gpu;
   CHECK(h100.gemm_efficiency_for(platform::Precision::fp8) == rel(0.696));
@@ -211,7 +211,7 @@ TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency; the H100's is Az
         std::string::npos);
 }
 
-TEST_CASE("a GPU's wait power lies between its rest power and its TDP; the H100's is the median of in-job readings") {
+TEST_CASE("a GPU's wait power lies between its rest power and its TDP, the H100's is the median of in-job readings") {
   // NVIDIA/nccl#1550 (152, 129, 137, 135 W) and NVIDIA NeMo#9291 (~100 W): median 135 W; rest 70 W.
   auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").gpu;
   CHECK(h100.wait_power.value() == rel(135));

@@ -43,7 +43,7 @@ TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, swit
   CHECK(e.peak_it_power.value() == rel(1024 * (70 + 330 * 0.9) + 128 * 3300.0 + 80 * 250.0));
 }
 
-TEST_CASE("a restarting job draws its GPUs' and hosts' idle power and every switch; a checkpointing one its GPUs' wait power") {
+TEST_CASE("a restarting job draws its GPUs' and hosts' idle power and every switch, a checkpointing one its GPUs' wait power") {
   auto p = dgx_a100();
   topology::Topology t(p);
   const double switches = t.leaf_count() + t.spine_count();

@@ -53,7 +53,7 @@ TEST_CASE("--set reaches the plan and the platform, including a catalog GPU's fi
   CHECK(s.scenario_yaml.find("400 GB/s") != std::string::npos);
 }
 
-TEST_CASE("--set of the run's length replaces the file's other measure of it; setting both is an error") {
+TEST_CASE("--set of the run's length replaces the file's other measure of it, setting both is an error") {
   // gpt3-175b-a100-1024.yaml gives tokens (300e9); a what-if asks for 10 iterations instead.
   auto s = scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml", {{"training.iterations", "10"}});
   CHECK(s.iterations() == 10);
@@ -143,7 +143,7 @@ TEST_CASE("a forced data-parallel algorithm is refused where the groups do not h
             .find("expected one of: auto, ring, hierarchical, pipelined, tree") != std::string::npos);
 }
 
-TEST_CASE("implementation.kernels picks the framework's layer kernels; an unknown one lists the choices") {
+TEST_CASE("implementation.kernels picks the framework's layer kernels, an unknown one lists the choices") {
   CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").implementation.kernels ==
         workload::LayerKernels::megatron);
   CHECK(scenario::load_scenario(kScenarios / "validation/opt-175b-992.yaml").implementation.kernels ==
@@ -162,7 +162,7 @@ TEST_CASE("implementation.gradient_reduction all_reduce is for a sharded optimiz
             .find("expected one of: reduce_scatter, all_reduce") != std::string::npos);
 }
 
-TEST_CASE("implementation.gradient_accumulation names the framework's way; ZeRO 3 accumulates nothing in full") {
+TEST_CASE("implementation.gradient_accumulation names the framework's way, ZeRO 3 accumulates nothing in full") {
   CHECK(scenario::load_scenario(kScenarios / "validation/bloom-176b-384.yaml").implementation.gradient_accumulation ==
         workload::GradientAccumulation::convert_then_add);
   CHECK(scenario::load_scenario(kScenarios / "gpt3-175b-a100-1024.yaml").implementation.gradient_accumulation ==
@@ -193,7 +193,7 @@ TEST_CASE("implementation.fp8_scaling is delayed or current, and current scaling
         std::string::npos);
 }
 
-TEST_CASE("flash attention needs a measured speed for its kernel on the GPU; attention_kernel needs flash attention") {
+TEST_CASE("flash attention needs a measured speed for its kernel on the GPU, attention_kernel needs flash attention") {
   // The bundled Megatron-Core H100 cross-check runs cuDNN's kernel; FlashAttention-3 has no A100 figure.
   const auto file = kScenarios / "gpt3-175b-a100-1024.yaml";
   CHECK(errors_of(file, {{"implementation.flash_attention", "true"}}) == "");
