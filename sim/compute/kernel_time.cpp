@@ -11,6 +11,11 @@ namespace {
 // large-GEMM tile on Ampere and Hopper and the one NVIDIA's guide uses to explain quantization.
 constexpr double kTileM = 128, kTileN = 128;
 
+// Output tiles of a (batched) GEMM.
+double tile_count(double m, double n, double batch) {
+  return std::ceil(m / kTileM) * std::ceil(n / kTileN) * batch;
+}
+
 units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
   std::optional<units::FlopRate> rate = gpu.peak_for(tensor_precision(precision));
   if (!rate) throw std::invalid_argument(gpu.name + " has no peak rate for the training precision");
@@ -38,8 +43,13 @@ double AccessEfficiency::factor(workload::Kernel::Access a) const {
   return 1.0;
 }
 
+double PowerLaw::memory_share(double bandwidth_fraction) const {
+  if (!(bandwidth_fraction > 0)) return 0;
+  return std::min(1.0, memory_scale * std::pow(bandwidth_fraction, memory_exponent));
+}
+
 KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
-                         workload::AttentionKernel attention, AccessEfficiency access)
+                         workload::AttentionKernel attention, AccessEfficiency access, PowerLaw power)
     : peak_(precision_peak(gpu, precision)),
       half_precision_peak_(gpu.half_precision_peak()),
       half_precision_gemm_efficiency_(gpu.gemm_efficiency),
@@ -50,7 +60,8 @@ KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecisi
       memory_efficiency_(gpu.memory_efficiency),
       launch_(gpu.kernel_launch),
       sms_(gpu.sms),
-      access_(access) {
+      access_(access),
+      power_(power) {
   if (auto it = gpu.attention_efficiency.find(workload::to_string(attention)); it != gpu.attention_efficiency.end())
     attention_ = it->second;
 }
@@ -65,9 +76,8 @@ units::FlopRate KernelModel::attention_rate(bool backward) const {
 double KernelModel::quantization_efficiency(double m, double n, double batch) const {
   // Tile quantization: the output is covered by whole tiles; wave quantization: tiles run in
   // waves of one tile per SM, and a partial last wave leaves SMs idle.
-  const double tiles_m = std::ceil(m / kTileM), tiles_n = std::ceil(n / kTileN);
-  const double tile_eff = (m * n) / (tiles_m * kTileM * tiles_n * kTileN);
-  const double tiles = tiles_m * tiles_n * batch;
+  const double tiles = tile_count(m, n, batch);
+  const double tile_eff = (m * n * batch) / (tiles * kTileM * kTileN);
   const double waves = tiles / sms_;
   const double wave_eff = waves / std::ceil(waves);
   return tile_eff * wave_eff;
@@ -81,7 +91,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     t.time = memory + launch_;
     t.memory_bound = true;
     t.efficiency = memory_eff;
-    t.utilization = (k.bytes / t.time) / memory_bandwidth_;
+    t.utilization = power_.memory_share((k.bytes / t.time) / memory_bandwidth_);
     return t;
   }
   // A fused attention kernel runs at its measured share of the 16-bit peak (at long sequences),
@@ -101,16 +111,19 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // The sustained large-GEMM rate is power-limited: with random operands an A100 throttles its
   // clock at its 400 W limit and reaches 257 of 312 TFLOP/s, 295 with all-zero operands (H. He,
   // "Strangely, matrix multiplications on GPUs run faster when given predictable data", 2024).
-  // A GEMM at gemm_efficiency of peak therefore draws the GPU's maximum power.
-  t.utilization = t.memory_bound
-                      ? (k.bytes / t.time) / memory_bandwidth_
-                      : std::min(1.0, t.efficiency / (sixteen_bit ? half_precision_gemm_efficiency_ : gemm_efficiency_));
+  // A kernel that keeps the tensor cores busy draws the power limit whatever its rate (PowerLaw):
+  // its load is the share of its time it computes, the launch gap at the wait power, times the
+  // share of SMs its first wave fills, plus what its HBM traffic draws (a GEMM near the ridge
+  // point was measured at the limit too), at most 1.
+  const double occupancy = std::min(1.0, tile_count(k.m, k.n, k.batch) / sms_);
+  t.utilization = std::min(1.0, occupancy * (math / t.time) +
+                                    power_.memory_share((k.bytes / t.time) / memory_bandwidth_));
   return t;
 }
 
 double KernelModel::memory_utilization(units::Bytes traffic, units::Seconds time) const {
   if (!(time.value() > 0)) return 0;
-  return std::min(1.0, (traffic / time) / memory_bandwidth_);
+  return power_.memory_share((traffic / time) / memory_bandwidth_);
 }
 
 units::Seconds KernelModel::total(const std::vector<workload::Kernel>& kernels) const {

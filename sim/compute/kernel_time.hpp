@@ -26,9 +26,24 @@ struct KernelTime {
   bool memory_bound = false;
   double efficiency = 0;  // achieved fraction of peak FLOP/s (GEMM) or of HBM bandwidth (memory)
   // How busy the GPU is, the share of its dynamic power range it draws (docs/energy-model.md): a
-  // compute-bound GEMM, its FLOP/s over the sustained large-GEMM rate (peak x gemm_efficiency),
-  // at which the GPU sits at its power limit; otherwise the achieved fraction of HBM bandwidth.
+  // GEMM or fused attention kernel, the share of its time it computes (at the power limit
+  // whatever its rate; the launch gap aside) times the share of SMs it fills, plus
+  // PowerLaw::memory_share of the fraction of HBM bandwidth its bytes take, at most 1; a
+  // memory-bound kernel, that memory share alone.
   double utilization = 0;
+};
+
+// The share of a GPU's dynamic power range (max_power - wait_power) a kernel draws, measured on an
+// H200 SXM at its 700 W limit (bench/gpu/calibrate.py; bench/gpu/results/h200-sxm-2026-12-04.json;
+// docs/energy-model.md). Every GEMM that filled the GPU drew 680-695 W whatever its rate (476 to
+// 708 TFLOP/s in BF16, FP8 too) and so did FlashAttention-2 and cuDNN's fused attention (685 and
+// 693 W at a third and a half of the BF16 peak): the clock gives way, not the power. Streams
+// through HBM drew less: 161, 228 and 461 W at 6%, 23% and 89% of its bandwidth (119 W waiting),
+// which share = scale x fraction^exponent meets within 1.5% in watts.
+struct PowerLaw {
+  double memory_scale = 0.633;
+  double memory_exponent = 0.792;
+  double memory_share(double bandwidth_fraction) const;
 };
 
 // Bandwidth a memory-bound kernel reaches, relative to the GPU's streaming figure
@@ -48,14 +63,16 @@ public:
   // efficiency comes from the GPU's catalog entry (an attention kernel timed on a GPU without that
   // figure throws std::invalid_argument; scenario/ refuses such a plan first).
   KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
-              workload::AttentionKernel attention = workload::AttentionKernel::flash2, AccessEfficiency access = {});
+              workload::AttentionKernel attention = workload::AttentionKernel::flash2, AccessEfficiency access = {},
+              PowerLaw power = {});
 
   KernelTime time(const workload::Kernel& k) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
   // Sum over kernels of time x utilization: busy seconds, for the mean utilization of a pass.
   units::Seconds busy(const std::vector<workload::Kernel>& kernels) const;
   // The load of a GPU that moves `traffic` bytes through its HBM in `time` (a communication
-  // kernel, say): the achieved fraction of the HBM bandwidth, as for a memory-bound kernel, capped at 1.
+  // kernel, say): as for a memory-bound kernel, PowerLaw::memory_share of the achieved fraction of
+  // the HBM bandwidth, capped at 1.
   double memory_utilization(units::Bytes traffic, units::Seconds time) const;
   // The GEMM efficiency factor of a shape (tile x wave quantization), before the GPU's maximum.
   double quantization_efficiency(double m, double n, double batch) const;
@@ -66,7 +83,7 @@ private:
 
   units::FlopRate peak_;
   units::FlopRate half_precision_peak_;              // attention kernels run in 16 bits
-  double half_precision_gemm_efficiency_;            // and draw power against the 16-bit GEMM rate
+  double half_precision_gemm_efficiency_;
   std::optional<platform::AttentionEfficiency> attention_;
   workload::AttentionKernel attention_kernel_;
   std::string gpu_name_;
@@ -76,6 +93,7 @@ private:
   units::Seconds launch_;
   int sms_;
   AccessEfficiency access_;
+  PowerLaw power_;
 };
 
 }  // namespace trainsim::compute

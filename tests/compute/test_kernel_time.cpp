@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "approx.hpp"
+#include "compute/kernels.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +15,8 @@
 #include "platform/load.hpp"
 
 using namespace trainsim;
+using trainsim::test::flash_attention;
+using trainsim::test::gemm;
 using trainsim::test::rel;
 
 namespace {
@@ -25,16 +28,6 @@ platform::GpuSpec h100() {
 }
 platform::GpuSpec v100() {
   return platform::load_platform(std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms/v100-10k.yaml").gpu;
-}
-// A linear layer's GEMM (the kind that runs in FP8 when the plan does), as the cuBLASLt
-// benchmarks below measure.
-workload::Kernel gemm(double m, double n, double k, double batch = 1) {
-  workload::Kernel g;
-  g.linear = true;
-  g.m = m, g.n = n, g.k = k, g.batch = batch;
-  g.flops = units::Flops(2 * m * n * k * batch);
-  g.bytes = units::Bytes(2 * batch * (m * k + k * n + m * n));
-  return g;
 }
 // One measured GEMM shape against the model: prints its table row and returns the relative error.
 struct MeasuredGemm {
@@ -63,17 +56,25 @@ TEST_CASE("a large GEMM runs at the GPU's measured large-GEMM efficiency") {
   CHECK(!t.memory_bound);
 }
 
-TEST_CASE("a GEMM at the sustained large-GEMM rate draws the GPU's full dynamic power, a quantized one less") {
-  // The sustained rate is power-limited (He 2024: an A100 throttles at 400 W on random data,
-  // 257 of 312 TFLOP/s): a large GEMM's utilization is its rate over peak x gemm_efficiency.
+TEST_CASE("every GEMM that fills the GPU draws its power limit, whatever its rate") {
+  // Measured on an H200 SXM (bench/gpu/results/h200-sxm-2026-12-04.json): GEMMs from 476 to 708
+  // TFLOP/s drew 680-695 W of 700, the clock giving way (1,185-1,785 MHz); the test against those
+  // readings is in test_h200_calibration.cpp. A GEMM's load is the share of its time it computes
+  // plus the memory share of its traffic, at most 1.
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
   auto big = model.time(gemm(16384, 16384, 16384));  // 16384 tiles over 108 SMs: 151.7 -> 152 waves
-  CHECK(big.utilization == rel(big.efficiency / 0.822, 1e-9));
-  CHECK(big.utilization > 0.99);
-  CHECK(big.utilization <= 1.0);
-  // 196 tiles in 2 waves: 91% of the sustained rate, 91% of the dynamic power (the launch aside).
+  CHECK(big.utilization == 1.0);
+  // 196 tiles in 2 waves run at 91% of the sustained rate, and still at the power limit.
   auto waves = model.time(gemm(1792, 1792, 16384));
-  CHECK(waves.utilization == rel(196.0 / 216.0).epsilon(0.01));
+  CHECK(waves.efficiency < 0.92 * 0.822);
+  CHECK(waves.utilization == 1.0);
+  // A one-tile GEMM fills one SM of 108 for the 1.8 us it computes (of 4.8 with the launch), and
+  // moves 98 kB (20 GB/s, 1% of the bandwidth): a few percent of the range.
+  auto tiny = model.time(gemm(128, 128, 128));
+  const double compute_share = 2.0 * 128 * 128 * 128 / (312e12 * 0.822 * (1.0 / 108)) / tiny.time.value();
+  const double w = 2.0 * 3 * 128 * 128 / tiny.time.value() / 2039e9;
+  CHECK(tiny.utilization == rel(compute_share / 108 + 0.633 * std::pow(w, 0.792), 1e-6));
+  CHECK(tiny.utilization < 0.05);
 }
 
 TEST_CASE("wave quantization: 196 tiles on 108 SMs run in 2 waves, 91% efficient") {
@@ -96,10 +97,12 @@ TEST_CASE("a memory-bound kernel takes bytes over the achieved HBM bandwidth plu
   CHECK(model.time(copy).time.value() == rel(1e9 / (2039e9 * 0.85) + 3e-6));
 }
 
-TEST_CASE("moving bytes through HBM loads the GPU by the fraction of its bandwidth they take") {
+TEST_CASE("moving bytes through HBM loads the GPU by the H200's measured law of its bandwidth fraction") {
   compute::KernelModel model(a100(), workload::TrainingPrecision::bf16);
-  // 722 GB/s of an A100 80GB's 2,039 GB/s: 35% of its dynamic power range.
-  CHECK(model.memory_utilization(units::Bytes(722e9), units::Seconds(1)) == rel(722.0 / 2039));
+  // 722 GB/s of an A100 80GB's 2,039 GB/s, 35% of its bandwidth: 0.633 x 0.354^0.792 = 28% of
+  // its dynamic power range (the law measured on an H200 SXM, compute::PowerLaw).
+  CHECK(model.memory_utilization(units::Bytes(722e9), units::Seconds(1)) ==
+        rel(0.633 * std::pow(722.0 / 2039, 0.792)));
   // No GPU moves more than its bandwidth; a zero-time transfer loads nothing.
   CHECK(model.memory_utilization(units::Bytes(5e12), units::Seconds(1)) == 1.0);
   CHECK(model.memory_utilization(units::Bytes(1e9), units::Seconds(0)) == 0.0);
@@ -201,9 +204,10 @@ TEST_CASE("Hopper GEMMs against Transformer Engine's per-layer benchmark on an H
   // H200"): the twelve GEMMs of one layer (hidden 4,096, MLP 16,384, 31 x 512 = 15,872 tokens),
   // random data, pre-quantized, on an H200 NVL: per-layer sums in ms. The H200 NVL has the H100's
   // GH100 SMs at lower clocks and power (datasheet dense peaks 835.5 BF16 and 1,670.5 FP8 TFLOP/s):
-  // the H100's efficiencies on those peaks. BF16 forward calibrates the catalog's gemm_efficiency
-  // (0.733); the BF16 backward sums and all FP8 sums (against Azure's H100 cuBLASLt figure, 0.696)
-  // are predictions.
+  // the H100's efficiencies on those peaks, all predictions. In FP8 (Azure's H100 cuBLASLt figure,
+  // 0.696) within 3%; in BF16 (this project's sustained H200 SXM figure, 0.698) the 600 W board
+  // runs 4-7% faster relative to its own peak than the 700 W one at its working temperature (the
+  // BF16 forward sum was the catalog's figure, 0.733, until that measurement).
   platform::GpuSpec h200_nvl = h100();
   h200_nvl.peak[platform::Precision::bf16] = units::FlopRate(835.5e12);
   h200_nvl.peak[platform::Precision::fp16] = units::FlopRate(835.5e12);
@@ -222,8 +226,8 @@ TEST_CASE("Hopper GEMMs against Transformer Engine's per-layer benchmark on an H
   const compute::KernelModel bf16(h200_nvl, workload::TrainingPrecision::bf16);
   const compute::KernelModel fp8(h200_nvl, workload::TrainingPrecision::fp8);
   struct Row { const char* name; const compute::KernelModel& model; const std::vector<Shape>& shapes; double measured_ms, bound; };
-  const Row rows[] = {{"BF16 fprop (calibration)", bf16, fprop, 10.632, 0.01}, {"BF16 dgrad", bf16, dgrad, 10.747, 0.03},
-                      {"BF16 wgrad", bf16, wgrad, 10.530, 0.03},               {"FP8 fprop", fp8, fprop, 5.577, 0.03},
+  const Row rows[] = {{"BF16 fprop", bf16, fprop, 10.632, 0.08},               {"BF16 dgrad", bf16, dgrad, 10.747, 0.08},
+                      {"BF16 wgrad", bf16, wgrad, 10.530, 0.08},               {"FP8 fprop", fp8, fprop, 5.577, 0.03},
                       {"FP8 dgrad", fp8, dgrad, 5.661, 0.03},                  {"FP8 wgrad", fp8, wgrad, 5.547, 0.03}};
   MESSAGE("| GEMMs of a layer | measured ms | model ms | error |");
   for (const auto& r : rows) {
@@ -267,18 +271,6 @@ TEST_CASE("Hopper GEMMs against Transformer Engine's per-layer benchmark on an H
   MESSAGE("FP8 casts with current scaling: model " << current_ms << " ms, measured 20.285 - 16.785 = 3.500 ms");
   CHECK(std::abs(current_ms / 3.500 - 1) < 0.10);
 }
-
-namespace {
-// One causal flash-attention layer call: batch x heads sequences of s x s over head dimension d,
-// half the products executed (the causal mask), as workload/ops builds it.
-workload::Kernel flash_attention(double s, double d, double batch_heads, bool backward) {
-  workload::Kernel k = gemm(s, s, d, batch_heads);
-  k.kind = backward ? workload::Kernel::Kind::attention_backward : workload::Kernel::Kind::attention;
-  k.flops = units::Flops(2.0 * s * s * d * batch_heads * (backward ? 2.5 : 1.0));
-  k.bytes = units::Bytes(4.0 * s * d * batch_heads * 2 * (backward ? 2.0 : 1.0));
-  return k;
-}
-}  // namespace
 
 TEST_CASE("a fused attention kernel runs at its measured share of the 16-bit peak, per kernel generation") {
   // A100: FlashAttention-2 up to 73% forward and 63% backward (Dao 2023). H100, head dim 128,

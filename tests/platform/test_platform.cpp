@@ -204,7 +204,7 @@ TEST_CASE("an FP8 peak needs its own sustained GEMM efficiency, the H100's is Az
   // Azure/AI-benchmarking-guide, ND H100 v5: cuBLASLt FP8, random data, 16384^3: 1377.3 of 1979 TFLOP/s.
   auto h100 = platform::load_platform(kPlatforms / "h100-16k.yaml").gpu;
   CHECK(h100.gemm_efficiency_for(platform::Precision::fp8) == rel(0.696));
-  CHECK(h100.gemm_efficiency_for(platform::Precision::bf16) == rel(0.733));  // TE's Hopper GEMM benchmark
+  CHECK(h100.gemm_efficiency_for(platform::Precision::bf16) == rel(0.698));  // measured on an H200 SXM (same SMs)
   CHECK(first_error_with("gpu:\n  peak:\n    fp8: 624 TFLOP/s\n").find("has an fp8 peak but no fp8_gemm_efficiency") !=
         std::string::npos);
   CHECK(first_error_with("gpu:\n  fp8_gemm_efficiency: 0.7\n").find("is given but its peak has no fp8 rate") !=
