@@ -15,6 +15,12 @@ constexpr double kTileM = 128, kTileN = 128;
 double tile_count(double m, double n, double batch) {
   return std::ceil(m / kTileM) * std::ceil(n / kTileN) * batch;
 }
+// The shortest inner dimension a split-k piece keeps. Measured on an H200 (bench/gpu/results/
+// h200-sxm-2026-12-04-shapes.json): GEMMs of 32-128 tiles with k of 16k-131k ran at 650-713
+// TFLOP/s and at the power limit, i.e. split to fill 132 SMs; where the library stops splitting
+// is not measured: pieces of at least 1,024 (a tile's fixed cost, ~90 of k on the same GPU, then
+// stays under 10%) is the model's assumption.
+constexpr double kSplitKMin = 1024;
 
 units::FlopRate precision_peak(const platform::GpuSpec& gpu, workload::TrainingPrecision precision) {
   std::optional<units::FlopRate> rate = gpu.peak_for(tensor_precision(precision));
@@ -48,8 +54,15 @@ double PowerLaw::memory_share(double bandwidth_fraction) const {
   return std::min(1.0, memory_scale * std::pow(bandwidth_fraction, memory_exponent));
 }
 
+double AttentionSequenceLaw::factor(double sequence, double reference, bool backward) const {
+  if (!(reference > 0) || !(sequence > 0)) return 1.0;
+  const double s0 = backward ? backward_s0 : forward_s0;
+  return (1 + s0 / reference) / (1 + s0 / sequence);
+}
+
 KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
-                         workload::AttentionKernel attention, AccessEfficiency access, PowerLaw power)
+                         workload::AttentionKernel attention, AccessEfficiency access, PowerLaw power,
+                         AttentionSequenceLaw sequence_law)
     : peak_(precision_peak(gpu, precision)),
       half_precision_peak_(gpu.half_precision_peak()),
       half_precision_gemm_efficiency_(gpu.gemm_efficiency),
@@ -61,24 +74,34 @@ KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecisi
       launch_(gpu.kernel_launch),
       sms_(gpu.sms),
       access_(access),
-      power_(power) {
+      power_(power),
+      sequence_law_(sequence_law) {
   if (auto it = gpu.attention_efficiency.find(workload::to_string(attention)); it != gpu.attention_efficiency.end())
     attention_ = it->second;
 }
 
-units::FlopRate KernelModel::attention_rate(bool backward) const {
+units::FlopRate KernelModel::attention_rate(bool backward, double sequence) const {
   if (!attention_)
     throw std::invalid_argument(gpu_name_ + " has no measured efficiency for the " +
                                 workload::to_string(attention_kernel_) + " attention kernel");
-  return half_precision_peak_ * (backward ? attention_->backward : attention_->forward);
+  return half_precision_peak_ * (backward ? attention_->backward : attention_->forward) *
+         sequence_law_.factor(sequence, attention_->sequence, backward);
 }
 
-double KernelModel::quantization_efficiency(double m, double n, double batch) const {
-  // Tile quantization: the output is covered by whole tiles; wave quantization: tiles run in
-  // waves of one tile per SM, and a partial last wave leaves SMs idle.
+double KernelModel::split_k_units(double m, double n, double batch, double k) const {
+  const double tiles = tile_count(m, n, batch);
+  if (tiles >= sms_) return tiles;
+  const double splits = std::max(1.0, std::min(std::floor(sms_ / tiles), std::floor(k / kSplitKMin)));
+  return tiles * splits;
+}
+
+double KernelModel::quantization_efficiency(double m, double n, double batch, double k) const {
+  // Tile quantization: the output is covered by whole tiles; wave quantization: tiles (or their
+  // split-k pieces) run in waves of one per SM, and a partial last wave leaves SMs idle.
   const double tiles = tile_count(m, n, batch);
   const double tile_eff = (m * n * batch) / (tiles * kTileM * kTileN);
-  const double waves = tiles / sms_;
+  const double units = split_k_units(m, n, batch, k);
+  const double waves = units / sms_;
   const double wave_eff = waves / std::ceil(waves);
   return tile_eff * wave_eff;
 }
@@ -94,16 +117,18 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     t.utilization = power_.memory_share((k.bytes / t.time) / memory_bandwidth_);
     return t;
   }
-  // A fused attention kernel runs at its measured share of the 16-bit peak (at long sequences),
+  // A fused attention kernel runs at its measured share of the 16-bit peak (at the catalog's
+  // sequence; less at shorter ones, AttentionSequenceLaw),
   // a GEMM at the sustained large-GEMM share; both lose the same tile and wave quantization.
   const bool attention = k.kind == workload::Kernel::Kind::attention ||
                          k.kind == workload::Kernel::Kind::attention_backward;
   // Only linear layers' GEMMs run in the training precision when it is FP8 (Transformer Engine);
   // the others (attention scores, LM head, router) stay 16-bit.
-  const units::FlopRate rate = attention  ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward)
+  // An attention kernel's m is its sequence (queries; its n the keys).
+  const units::FlopRate rate = attention  ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward, k.m)
                                : k.linear ? peak_ * gemm_efficiency_
                                           : half_precision_peak_ * half_precision_gemm_efficiency_;
-  const units::Seconds math = k.flops / (rate * quantization_efficiency(k.m, k.n, k.batch));
+  const units::Seconds math = k.flops / (rate * quantization_efficiency(k.m, k.n, k.batch, k.k));
   t.memory_bound = memory > math;
   t.time = std::max(math, memory) + launch_;
   const bool sixteen_bit = attention || !k.linear;
@@ -115,7 +140,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // its load is the share of its time it computes, the launch gap at the wait power, times the
   // share of SMs its first wave fills, plus what its HBM traffic draws (a GEMM near the ridge
   // point was measured at the limit too), at most 1.
-  const double occupancy = std::min(1.0, tile_count(k.m, k.n, k.batch) / sms_);
+  const double occupancy = std::min(1.0, split_k_units(k.m, k.n, k.batch, k.k) / sms_);
   t.utilization = std::min(1.0, occupancy * (math / t.time) +
                                     power_.memory_share((k.bytes / t.time) / memory_bandwidth_));
   return t;

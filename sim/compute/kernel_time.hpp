@@ -46,6 +46,18 @@ struct PowerLaw {
   double memory_share(double bandwidth_fraction) const;
 };
 
+// How a fused attention kernel's efficiency falls with shorter sequences: each query tile pays a
+// fixed cost worth s0 keys (loading it, the causal diagonal's partial block, the epilogue), so the
+// efficiency at sequence s is e(s_ref) (1 + s0 / s_ref) / (1 + s0 / s), s_ref the catalog figure's
+// sequence. Fitted to FlashAttention-2 and cuDNN on an H200 SXM, causal, head dimension 128,
+// sequence 1,024-16,384 (bench/gpu/results/h200-sxm-2026-12-04-shapes.json): both kernels want
+// s0 ~ 400 forward and ~1,100 backward (docs/compute-model.md).
+struct AttentionSequenceLaw {
+  double forward_s0 = 410;
+  double backward_s0 = 1100;
+  double factor(double sequence, double reference, bool backward) const;
+};
+
 // Bandwidth a memory-bound kernel reaches, relative to the GPU's streaming figure
 // (memory_efficiency), by how it accesses memory. Measured on microbenchmarks of the kernels
 // Megatron-LM used in 2021-22 (docs/compute-model.md has the sources):
@@ -64,7 +76,7 @@ public:
   // figure throws std::invalid_argument; scenario/ refuses such a plan first).
   KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecision precision,
               workload::AttentionKernel attention = workload::AttentionKernel::flash2, AccessEfficiency access = {},
-              PowerLaw power = {});
+              PowerLaw power = {}, AttentionSequenceLaw sequence_law = {});
 
   KernelTime time(const workload::Kernel& k) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
@@ -75,11 +87,16 @@ public:
   // the HBM bandwidth, capped at 1.
   double memory_utilization(units::Bytes traffic, units::Seconds time) const;
   // The GEMM efficiency factor of a shape (tile x wave quantization), before the GPU's maximum.
-  double quantization_efficiency(double m, double n, double batch) const;
+  // With fewer output tiles than SMs and a long inner dimension k, the library splits k so that
+  // the pieces fill the GPU (split_k_units).
+  double quantization_efficiency(double m, double n, double batch, double k = 0) const;
+  // The units of work a GEMM's waves are made of: its output tiles, times the pieces its inner
+  // dimension is split into when the tiles alone leave SMs idle.
+  double split_k_units(double m, double n, double batch, double k) const;
   units::FlopRate peak() const { return peak_; }
 
 private:
-  units::FlopRate attention_rate(bool backward) const;
+  units::FlopRate attention_rate(bool backward, double sequence) const;
 
   units::FlopRate peak_;
   units::FlopRate half_precision_peak_;              // attention kernels run in 16 bits
@@ -94,6 +111,7 @@ private:
   int sms_;
   AccessEfficiency access_;
   PowerLaw power_;
+  AttentionSequenceLaw sequence_law_;
 };
 
 }  // namespace trainsim::compute

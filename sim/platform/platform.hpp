@@ -24,6 +24,7 @@ const char* to_string(Precision p);
 struct AttentionEfficiency {
   double forward = 0;
   double backward = 0;
+  double sequence = 0;  // the sequence length the figures were measured at; 0: not given
 };
 // The fused attention kernels the catalog can give figures for.
 inline const char* const kAttentionKernels[] = {"flash2", "flash3", "cudnn"};
