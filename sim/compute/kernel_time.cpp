@@ -146,6 +146,21 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   return t;
 }
 
+units::Seconds KernelModel::time_beside_communication(const workload::Kernel& k, int chunks, int sms_held) const {
+  if (chunks < 1 || sms_held < 0 || sms_held >= sms_)
+    throw std::invalid_argument("a GEMM beside communication needs at least one chunk and one free SM");
+  KernelModel left = *this;
+  left.sms_ = sms_ - sms_held;
+  const double share = static_cast<double>(left.sms_) / sms_;  // the SMs left do that share of the work per clock
+  left.peak_ = peak_ * share;
+  left.half_precision_peak_ = half_precision_peak_ * share;
+  workload::Kernel piece = k;
+  piece.m = k.m / chunks;
+  piece.flops = k.flops / static_cast<double>(chunks);
+  piece.bytes = k.bytes / static_cast<double>(chunks);
+  return left.time(piece).time * static_cast<double>(chunks);
+}
+
 double KernelModel::memory_utilization(units::Bytes traffic, units::Seconds time) const {
   if (!(time.value() > 0)) return 0;
   return power_.memory_share((traffic / time) / memory_bandwidth_);

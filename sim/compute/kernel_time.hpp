@@ -79,6 +79,11 @@ public:
               PowerLaw power = {}, AttentionSequenceLaw sequence_law = {});
 
   KernelTime time(const workload::Kernel& k) const;
+  // A GEMM run as `chunks` GEMMs of m / chunks rows each while a communication kernel holds
+  // `sms_held` of the GPU's SMs: how Transformer Engine's userbuffers overlap runs the GEMMs beside
+  // tensor-parallel collectives. The chunks lose their own tile and wave quantization, and the
+  // GEMM runs its waves on the SMs that are left (measured on an H200: docs/compute-model.md).
+  units::Seconds time_beside_communication(const workload::Kernel& k, int chunks, int sms_held) const;
   units::Seconds total(const std::vector<workload::Kernel>& kernels) const;
   // Sum over kernels of time x utilization: busy seconds, for the mean utilization of a pass.
   units::Seconds busy(const std::vector<workload::Kernel>& kernels) const;

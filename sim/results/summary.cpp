@@ -52,8 +52,11 @@ void write_summary_text(const RunResult& r, std::ostream& out) {
   out << "  compute       " << units::format_seconds(b.compute) << "  " << percent_of(b.compute, b.iteration) << "\n";
   out << "  TP/EP comm    " << units::format_seconds(b.tp_comm) << "  " << percent_of(b.tp_comm, b.iteration)
       << "  (tensor/expert parallel, not overlapped";
+  // Net of what the overlap costs the GEMMs beside it (docs/compute-model.md), so it can be negative.
   if (b.tp_hidden.value() > 0)
     out << "; " << units::format_seconds(b.tp_hidden) << " more assumed hidden behind GEMMs by the overlap";
+  else if (b.tp_hidden.value() < 0)
+    out << "; the overlap costs the GEMMs beside it " << units::format_seconds(units::Seconds(-b.tp_hidden.value())) << " more than it hides";
   out << ")\n";
   out << "  pipeline      " << units::format_seconds(b.pipeline_wait) << "  " << percent_of(b.pipeline_wait, b.iteration)
       << "  (bubble and exposed pipeline messages)\n";

@@ -39,14 +39,31 @@ bool is_attention_core(const Kernel& k) {
          k.name == "attention over values";
 }
 
+struct OverlappedGemm {
+  Seconds alone{0}, beside{0};  // as the pass counts it, and beside its overlapped collective
+};
+
+// How Transformer Engine's userbuffers overlap runs each linear's GEMMs (its defaults in
+// initialize_ub, transformer_engine module/base.py, 2024-26): "ring_exchange" for QKV and MLP-up
+// forward and projection and MLP-down data gradient (tensor-size chunks, the exchange on copy
+// engines and 1 SM), "pipeline" for projection and MLP-down forward (4 chunks, the reduce-scatter
+// on 16 SMs), "bulk" for QKV and MLP-up data and weight gradients (the whole GEMM, 16 SMs).
+struct OverlapMethod {
+  int chunks = 1, sms_held = 0;
+};
+constexpr int kPipelineChunks = 4, kCommSms = 16, kRingExchangeSms = 1;
+OverlapMethod ring_exchange(int tensor) { return {tensor, kRingExchangeSms}; }
+constexpr OverlapMethod kPipeline{kPipelineChunks, kCommSms}, kBulk{1, kCommSms};
+
 struct LayerTimes {
   Seconds forward{0}, backward{0}, recompute{0};
   Seconds forward_busy{0}, backward_busy{0};  // time x utilization, for the passes' power
   double forward_flops = 0, backward_flops = 0;  // executed, recomputation included
   // The GEMMs each sequence-parallel collective runs beside when TP communication is overlapped:
   // the four linears' forward GEMMs (QKV, projection, MLP up, MLP down), their data-gradient
-  // GEMMs, and the weight-gradient GEMMs of the two column-parallel linears (the re-gathers).
-  std::vector<Seconds> linear_forward, linear_data_gradient, column_weight_gradient;
+  // GEMMs, and the weight-gradient GEMMs of the two column-parallel linears (the re-gathers),
+  // each alone and as the overlap runs it.
+  std::vector<OverlappedGemm> linear_forward, linear_data_gradient, column_weight_gradient;
 };
 
 // The four tensor-parallel linears of a layer, by kernel name (workload/ops.cpp).
@@ -58,13 +75,20 @@ int linear_index(const std::string& name) {
   return -1;
 }
 
-void collect_linears(const compute::KernelModel& km, const std::vector<Kernel>& fwd, const std::vector<Kernel>& bwd,
-                     LayerTimes& lt) {
-  lt.linear_forward.assign(4, Seconds(0));
-  lt.linear_data_gradient.assign(4, Seconds(0));
-  lt.column_weight_gradient.assign(2, Seconds(0));
+void collect_linears(const compute::KernelModel& km, int tensor, const std::vector<Kernel>& fwd,
+                     const std::vector<Kernel>& bwd, LayerTimes& lt) {
+  lt.linear_forward.assign(4, {});
+  lt.linear_data_gradient.assign(4, {});
+  lt.column_weight_gradient.assign(2, {});
+  auto add = [&](OverlappedGemm& g, const Kernel& k, OverlapMethod m) {
+    g.alone += km.time(k).time;
+    g.beside += km.time_beside_communication(k, m.chunks, m.sms_held);
+  };
+  // QKV and MLP up (indices 0 and 2) are column-parallel: all-gather before their forward.
+  auto column = [](int i) { return i == 0 || i == 2; };
   for (const auto& k : fwd)
-    if (int i = linear_index(k.name); i >= 0) lt.linear_forward[i] += km.time(k).time;
+    if (int i = linear_index(k.name); i >= 0)
+      add(lt.linear_forward[i], k, column(i) ? ring_exchange(tensor) : kPipeline);
   const std::string data = " data gradient", weight = " weight gradient";
   auto ends_with = [](const std::string& s, const std::string& tail) {
     return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -72,10 +96,10 @@ void collect_linears(const compute::KernelModel& km, const std::vector<Kernel>& 
   for (const auto& k : bwd) {
     if (ends_with(k.name, data)) {
       if (int i = linear_index(k.name.substr(0, k.name.size() - data.size())); i >= 0)
-        lt.linear_data_gradient[i] += km.time(k).time;
+        add(lt.linear_data_gradient[i], k, column(i) ? kBulk : ring_exchange(tensor));
     } else if (ends_with(k.name, weight)) {
       const int i = linear_index(k.name.substr(0, k.name.size() - weight.size()));
-      if (i == 0 || i == 2) lt.column_weight_gradient[i / 2] += km.time(k).time;
+      if (column(i)) add(lt.column_weight_gradient[i / 2], k, kBulk);
     }
   }
 }
@@ -99,7 +123,7 @@ LayerTimes layer_times(const scenario::Scenario& s, const compute::KernelModel& 
   add_kernels(km, fwd, lt.forward, lt.forward_busy);
   add_kernels(km, bwd, lt.backward, lt.backward_busy);
   lt.forward_flops = flops_of(fwd);
-  if (s.plan.overlap_tensor_parallel_comm) collect_linears(km, fwd, bwd, lt);
+  if (s.plan.overlap_tensor_parallel_comm) collect_linears(km, s.plan.tensor, fwd, bwd, lt);
   lt.backward_flops = flops_of(bwd) + (s.plan.recompute == Recomputation::full ? lt.forward_flops : 0);
   if (s.plan.recompute == Recomputation::full) lt.recompute = lt.forward, lt.backward_busy += lt.forward_busy;
   if (s.plan.recompute == Recomputation::selective)
@@ -188,25 +212,40 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   // Distributed saved activations: the layer input is all-gathered from the tensor ranks before it
   // is recomputed (with sequence parallelism the input is sharded anyway and gathered as above).
   else if (full && s.implementation.distribute_saved_activations) tp_backward += c.tp_all_reduce * 0.5;
+  Seconds forward_slowed_gemms(0), backward_slowed_gemms(0);  // within the exposed TP time
   if (s.plan.overlap_tensor_parallel_comm) {
     // Megatron-Core's --tp-comm-overlap (Transformer Engine): each sequence-parallel all-gather or
     // reduce-scatter (half an all-reduce, c) is split into t chunks pipelined with the GEMM beside
-    // it (g), so the pair takes max(c, g) + min(c, g)/t and the exposed communication is that
-    // minus g: c/t when the GEMM is longer, c - g + g/t when the collective is. What it hides is
-    // reported (forward/backward_comm_hidden).
+    // it, which itself runs as the overlap method runs it (g', OverlapMethod: in chunks, beside
+    // SMs the communication holds), so the pair takes max(c, g') + min(c, g')/t. The exposed
+    // communication is that minus the GEMM alone (g), which the pass counts already: it includes
+    // what the overlap costs the GEMM. What the overlap wins back, net, is reported
+    // (forward/backward_comm_hidden).
+    // The GEMM beside its collective is taken as no faster than alone (the model's quantization of
+    // small chunks can say otherwise by chance). Its extra time draws a GEMM's power, not the
+    // collective's (slowed_gemms, below).
     const Seconds half = c.tp_all_reduce * 0.5;
     const double chunks = s.plan.tensor;
-    auto exposed = [&](const std::vector<Seconds>& gemms) {
-      Seconds sum(0);
-      for (Seconds g : gemms) sum += std::max(half, g) + std::min(half, g) / chunks - g;
-      return sum;
+    struct Exposure {
+      Seconds exposed{0}, slowed_gemms{0};
     };
-    const Seconds forward_exposed = exposed(lt.linear_forward);
-    const Seconds backward_exposed = exposed(lt.linear_data_gradient) + exposed(lt.column_weight_gradient) +
-                                     (full ? forward_exposed : Seconds(0));
-    r.forward_comm_hidden = tp_forward - forward_exposed;
+    auto exposure = [&](const std::vector<OverlappedGemm>& gemms) {
+      Exposure e;
+      for (const auto& g : gemms) {
+        const Seconds beside = std::max(g.beside, g.alone);
+        e.exposed += std::max(half, beside) + std::min(half, beside) / chunks - g.alone;
+        e.slowed_gemms += beside - g.alone;
+      }
+      return e;
+    };
+    const Exposure forward = exposure(lt.linear_forward), data = exposure(lt.linear_data_gradient),
+                   weight = exposure(lt.column_weight_gradient);
+    const Seconds backward_exposed = data.exposed + weight.exposed + (full ? forward.exposed : Seconds(0));
+    forward_slowed_gemms = forward.slowed_gemms;
+    backward_slowed_gemms = data.slowed_gemms + weight.slowed_gemms + (full ? forward.slowed_gemms : Seconds(0));
+    r.forward_comm_hidden = tp_forward - forward.exposed;
     r.backward_comm_hidden = tp_backward - backward_exposed;
-    tp_forward = forward_exposed;
+    tp_forward = forward.exposed;
     tp_backward = backward_exposed;
   }
   r.forward_comm = tp_forward + ep_forward;
@@ -215,8 +254,12 @@ LayerPassTimes pass_times(const scenario::Scenario& s, const compute::KernelMode
   r.backward = lt.backward + lt.recompute + r.backward_comm;
   r.forward_busy = lt.forward_busy;
   r.backward_busy = lt.backward_busy;
-  r.forward_comm_busy = tp_forward * c.tp_utilization + ep_forward * c.ep_utilization;
-  r.backward_comm_busy = tp_backward * c.tp_utilization + ep_backward * c.ep_utilization;
+  // The exposed TP time's slowed GEMMs at the power limit (docs/energy-model.md), the rest at the
+  // collectives' memory load.
+  r.forward_comm_busy = (tp_forward - forward_slowed_gemms) * c.tp_utilization + forward_slowed_gemms +
+                        ep_forward * c.ep_utilization;
+  r.backward_comm_busy = (tp_backward - backward_slowed_gemms) * c.tp_utilization + backward_slowed_gemms +
+                         ep_backward * c.ep_utilization;
   r.forward_flops = units::Flops(lt.forward_flops);
   r.backward_flops = units::Flops(lt.backward_flops);
   return r;

@@ -79,25 +79,39 @@ TEST_CASE("distributed saved activations add one all-gather of the layer input (
   CHECK(distributed.forward.value() == trainsim::test::rel(full.forward.value(), 1e-12));
 }
 
-TEST_CASE("overlapped TP communication exposes c/t beside a longer GEMM and c - g + g/t beside a shorter one") {
+TEST_CASE("overlapped TP communication exposes c/t beside a longer GEMM, c - g' + g'/t beside a shorter one, plus the GEMM's cost") {
   // Megatron-Core's --tp-comm-overlap: each sequence-parallel collective (c, half an all-reduce)
-  // pipelined in t = 8 chunks with its GEMM (g). Forward: the four linears' GEMMs.
+  // pipelined in t = 8 chunks with its GEMM, which Transformer Engine runs as its method says (g'):
+  // QKV and MLP up in t chunks beside 1 SM of copy-engine ring exchange, the projection and MLP
+  // down in 4 chunks beside a 16-SM reduce-scatter. The pass counts the GEMM alone (g), so each
+  // pair exposes max(c, g') + min(c, g')/t - g. Forward: the four linears' GEMMs.
   const auto plain = layer_22b("none", "true"), overlapped = layer_22b("none", "true", "false", "true");
   const double c = plain.forward_comm.value() / 4, t = 8;  // the forward runs four halves
   const auto s = scenario_22b("none", "true", "false", "true");
   compute::KernelModel km(s.platform.gpu, s.plan.precision);
-  double expected = 0;
+  double expected = 0, gemm_cost = 0;
   int linears = 0;
   for (const auto& k : workload::layer_forward_kernels(s.model, s.plan, s.implementation, 0))
     if (k.name == "QKV" || k.name == "attention projection" || k.name == "MLP up" || k.name == "MLP down") {
+      const bool column = k.name == "QKV" || k.name == "MLP up";
       const double g = km.time(k).time.value();
-      expected += std::max(c, g) + std::min(c, g) / t - g;
+      const double g_beside = std::max(g, km.time_beside_communication(k, column ? 8 : 4, column ? 1 : 16).value());
+      expected += std::max(c, g_beside) + std::min(c, g_beside) / t - g;
+      gemm_cost += g_beside - g;
       ++linears;
     }
   REQUIRE(linears == 4);
+  CHECK(gemm_cost > 0);  // chunks and held SMs slow the GEMMs
   CHECK(overlapped.forward_comm.value() == trainsim::test::rel(expected, 1e-9));
-  CHECK(overlapped.forward_comm.value() < 0.5 * plain.forward_comm.value());  // mostly hidden
-  CHECK(overlapped.backward_comm.value() < 0.5 * plain.backward_comm.value());
+  // The slowed GEMMs draw the power limit, the rest of the exposed time the collectives' load.
+  const double u = plain.forward_comm_busy / plain.forward_comm;
+  CHECK(overlapped.forward_comm_busy.value() == trainsim::test::rel((expected - gemm_cost) * u + gemm_cost, 1e-9));
+  // Net of what it costs the GEMMs the overlap still wins time on this layer (A100, 8,192 tokens
+  // in chunks of 1,024): it hides about a third of the forward's and half the backward's.
+  MESSAGE("exposed forward " << overlapped.forward_comm.value() / plain.forward_comm.value() << ", backward "
+                             << overlapped.backward_comm.value() / plain.backward_comm.value() << " of the TP communication");
+  CHECK(overlapped.forward_comm.value() < 0.8 * plain.forward_comm.value());
+  CHECK(overlapped.backward_comm.value() < 0.8 * plain.backward_comm.value());
   CHECK(overlapped.forward.value() - overlapped.forward_comm.value() ==
         trainsim::test::rel(plain.forward.value() - plain.forward_comm.value(), 1e-9));  // same compute
   // What the overlap hides is reported: exposed + hidden = the communication without overlap.
