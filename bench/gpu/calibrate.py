@@ -35,11 +35,12 @@ OUT = sys.argv[1] if len(sys.argv) > 1 else "."
 RESULTS = {"sections": {}, "errors": {}}
 
 
-def save():
-    tmp = os.path.join(OUT, "calibration.json.tmp")
+def save(results=RESULTS, name="calibration.json"):
+    """Writes the readings so far (atomically: a killed run leaves the last complete file)."""
+    tmp = os.path.join(OUT, name + ".tmp")
     with open(tmp, "w") as f:
-        json.dump(RESULTS, f, indent=1)
-    os.replace(tmp, os.path.join(OUT, "calibration.json"))
+        json.dump(results, f, indent=1)
+    os.replace(tmp, os.path.join(OUT, name))
 
 
 def log(*args):

@@ -11,7 +11,6 @@ Writes OUT_DIR/shapes.json. Uses bench/gpu/calibrate.py's timing and power helpe
 - GEMMs with fewer output tiles than SMs: their time and board power (whether the library splits
   the inner dimension to fill the GPU).
 """
-import json
 import os
 import sys
 import time
@@ -22,15 +21,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import calibrate as cal  # noqa: E402
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "."
 RESULTS = {"sections": {}, "errors": {}}
-
-
-def save():
-    tmp = os.path.join(OUT, "shapes.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(RESULTS, f, indent=1)
-    os.replace(tmp, os.path.join(OUT, "shapes.json"))
 
 
 def section_attention():
@@ -98,7 +89,7 @@ def section_few_tiles():
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(cal.OUT, exist_ok=True)
     RESULTS["device"] = cal.device_info()
     RESULTS["started"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     warm = cal.gemm_bf16(8192, 8192, 8192)
@@ -116,9 +107,9 @@ def main():
             RESULTS["errors"][name] = traceback.format_exc()
             cal.log(RESULTS["errors"][name])
         cal.log(f"section {name}: {time.time() - t0:.1f} s")
-        save()
+        cal.save(RESULTS, "shapes.json")
     RESULTS["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    save()
+    cal.save(RESULTS, "shapes.json")
 
 
 if __name__ == "__main__":
