@@ -147,10 +147,9 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
 }
 
 units::Seconds KernelModel::time_beside_communication(const workload::Kernel& k, int chunks, int sms_held) const {
-  if (chunks < 1 || sms_held < 0 || sms_held >= sms_)
-    throw std::invalid_argument("a GEMM beside communication needs at least one chunk and one free SM");
+  if (chunks < 1 || sms_held < 0) throw std::invalid_argument("a GEMM beside communication needs a chunk and no negative SMs");
   KernelModel left = *this;
-  left.sms_ = sms_ - sms_held;
+  left.sms_ = std::max(1, sms_ - sms_held);  // a GPU with fewer SMs than the communication asks keeps one
   const double share = static_cast<double>(left.sms_) / sms_;  // the SMs left do that share of the work per clock
   left.peak_ = peak_ * share;
   left.half_precision_peak_ = half_precision_peak_ * share;
