@@ -220,3 +220,16 @@ TEST_CASE("a GPU's wait power lies between its rest power and its TDP, the H100'
   CHECK(below_rest.find("wait_power of gpu") != std::string::npos);
   CHECK(below_rest.find("expected idle <= wait < max") != std::string::npos);
 }
+
+TEST_CASE("attention figures carry the sequence they were measured at, a positive length") {
+  // The H100's figures are the FlashAttention-3 paper's at sequence 8k; the H200's were measured at
+  // 8,192 (docs/compute-model.md); the A100's are taken at the FA2 paper's longest, 16k.
+  for (const auto& gpu : platform::load_gpu_catalog(kPlatforms / "catalog/gpus.yaml")) {
+    if (gpu.name == "H100-SXM5-80GB" || gpu.name == "H200-SXM-141GB")
+      CHECK(gpu.attention_efficiency.at("flash2").sequence == 8192);
+    if (gpu.name == "A100-SXM4-80GB") CHECK(gpu.attention_efficiency.at("flash2").sequence == 16384);
+  }
+  CHECK(first_error_with("gpu:\n  attention_efficiency:\n    flash2: {forward: 0.7, backward: 0.6, sequence: 0}\n")
+            .find("sequence") != std::string::npos);
+  CHECK(first_error_with("gpu:\n  attention_efficiency:\n    flash2: {forward: 0.7, backward: 0.6, sequence: 4096}\n") == "");
+}
