@@ -517,6 +517,24 @@ def section_power(comm, rest_watts):
 
 # --------------------------------------------------------------------------------------------
 
+def warm_up(seconds=3.0):
+    """Brings the board to its working temperature and clocks before anything is timed."""
+    warm = gemm_bf16(8192, 8192, 8192)
+    t_end = time.time() + seconds
+    while time.time() < t_end:
+        for _ in range(20):
+            warm()
+        torch.cuda.synchronize()
+
+
+def begin(results):
+    """Makes the output folder, notes the device and the start, and warms the board up."""
+    os.makedirs(OUT, exist_ok=True)
+    results["device"] = device_info()
+    results["started"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    warm_up()
+
+
 def run_section(name, fn, *args):
     t0 = time.time()
     try:
@@ -546,13 +564,7 @@ def main():
     RESULTS["device"] = device_info()
     RESULTS["started"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     log(RESULTS["device"])
-    # Bring the board to its working temperature and clocks before timing anything.
-    warm = gemm_bf16(8192, 8192, 8192)
-    t_end = time.time() + 3
-    while time.time() < t_end:
-        for _ in range(20):
-            warm()
-        torch.cuda.synchronize()
+    warm_up()
     RESULTS["clocks_after_warmup"] = clocks()
     try:
         comm = CommLike()

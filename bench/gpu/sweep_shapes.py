@@ -89,15 +89,7 @@ def section_few_tiles():
 
 
 def main():
-    os.makedirs(cal.OUT, exist_ok=True)
-    RESULTS["device"] = cal.device_info()
-    RESULTS["started"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    warm = cal.gemm_bf16(8192, 8192, 8192)
-    t_end = time.time() + 3
-    while time.time() < t_end:
-        for _ in range(20):
-            warm()
-        torch.cuda.synchronize()
+    cal.begin(RESULTS)
     for name, fn in (("attention", section_attention), ("inner_dimension", section_inner_dimension),
                      ("few_tiles", section_few_tiles)):
         t0 = time.time()
