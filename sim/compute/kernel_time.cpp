@@ -114,7 +114,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     t.time = memory + launch_;
     t.memory_bound = true;
     t.efficiency = memory_eff;
-    t.utilization = power_.memory_share((k.bytes / t.time) / memory_bandwidth_);
+    t.utilization = memory_utilization(k.bytes, t.time);
     return t;
   }
   // A fused attention kernel runs at its measured share of the 16-bit peak (at the catalog's
@@ -142,7 +142,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // point was measured at the limit too), at most 1.
   const double occupancy = std::min(1.0, split_k_units(k.m, k.n, k.batch, k.k) / sms_);
   t.utilization = std::min(1.0, occupancy * (math / t.time) +
-                                    power_.memory_share((k.bytes / t.time) / memory_bandwidth_));
+                                    memory_utilization(k.bytes, t.time));
   return t;
 }
 
