@@ -1,5 +1,7 @@
 #include "compute/kernel_time.hpp"
 
+#include <queue>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -80,12 +82,42 @@ KernelModel::KernelModel(const platform::GpuSpec& gpu, workload::TrainingPrecisi
     attention_ = it->second;
 }
 
-units::FlopRate KernelModel::attention_rate(bool backward, double sequence) const {
+double AttentionGrid::efficiency(double batch_heads, double sequence, bool backward, int sms) const {
+  if (!(batch_heads > 0) || !(sequence > 0) || sms < 1) return 1.0;
+  const long heads = std::max(1L, std::lround(batch_heads));
+  const long blocks = static_cast<long>(std::ceil(sequence / block));
+  // Each SM's finishing time; the next block goes to the SM that frees first.
+  std::priority_queue<double, std::vector<double>, std::greater<>> free_at;
+  for (int i = 0; i < sms; ++i) free_at.push(0.0);
+  double work = 0, makespan = 0;
+  for (long h = 0; h < heads; ++h)
+    for (long b = 0; b < blocks; ++b) {
+      const double w = static_cast<double>(backward ? blocks - b : b + 1);
+      const double done = free_at.top() + w;
+      free_at.pop();
+      free_at.push(done);
+      work += w;
+      makespan = std::max(makespan, done);
+    }
+  return work / (sms * makespan);
+}
+
+units::FlopRate KernelModel::attention_rate(bool backward, double sequence, double batch_heads) const {
   if (!attention_)
     throw std::invalid_argument(gpu_name_ + " has no measured efficiency for the " +
                                 workload::to_string(attention_kernel_) + " attention kernel");
   return half_precision_peak_ * (backward ? attention_->backward : attention_->forward) *
-         sequence_law_.factor(sequence, attention_->sequence, backward);
+         sequence_law_.factor(sequence, attention_->sequence, backward) *
+         attention_grid_share(backward, sequence, batch_heads);
+}
+
+double KernelModel::attention_grid_share(bool backward, double sequence, double batch_heads) const {
+  // The catalog's figure holds for its own grid; a figure without one is taken as that of a grid
+  // that fills the GPU evenly.
+  const double reference = attention_ && attention_->batch_heads > 0 && attention_->sequence > 0
+                               ? grid_.efficiency(attention_->batch_heads, attention_->sequence, backward, sms_)
+                               : 1.0;
+  return grid_.efficiency(batch_heads, sequence, backward, sms_) / reference;
 }
 
 double KernelModel::split_k_units(double m, double n, double batch, double k) const {
@@ -118,17 +150,19 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
     return t;
   }
   // A fused attention kernel runs at its measured share of the 16-bit peak (at the catalog's
-  // sequence; less at shorter ones, AttentionSequenceLaw),
-  // a GEMM at the sustained large-GEMM share; both lose the same tile and wave quantization.
+  // sequence and grid; less at shorter sequences, AttentionSequenceLaw, and on grids that spread
+  // unevenly over the SMs, AttentionGrid), a GEMM at the sustained large-GEMM share less its tile
+  // and wave quantization.
   const bool attention = k.kind == workload::Kernel::Kind::attention ||
                          k.kind == workload::Kernel::Kind::attention_backward;
   // Only linear layers' GEMMs run in the training precision when it is FP8 (Transformer Engine);
   // the others (attention scores, LM head, router) stay 16-bit.
   // An attention kernel's m is its sequence (queries; its n the keys).
-  const units::FlopRate rate = attention  ? attention_rate(k.kind == workload::Kernel::Kind::attention_backward, k.m)
-                               : k.linear ? peak_ * gemm_efficiency_
-                                          : half_precision_peak_ * half_precision_gemm_efficiency_;
-  const units::Seconds math = k.flops / (rate * quantization_efficiency(k.m, k.n, k.batch, k.k));
+  const bool backward = k.kind == workload::Kernel::Kind::attention_backward;
+  const units::Seconds math =
+      attention ? k.flops / attention_rate(backward, k.m, k.batch)
+                : k.flops / ((k.linear ? peak_ * gemm_efficiency_ : half_precision_peak_ * half_precision_gemm_efficiency_) *
+                             quantization_efficiency(k.m, k.n, k.batch, k.k));
   t.memory_bound = memory > math;
   t.time = std::max(math, memory) + launch_;
   const bool sixteen_bit = attention || !k.linear;
@@ -140,7 +174,10 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // its load is the share of its time it computes, the launch gap at the wait power, times the
   // share of SMs its first wave fills, plus what its HBM traffic draws (a GEMM near the ridge
   // point was measured at the limit too), at most 1.
-  const double occupancy = std::min(1.0, split_k_units(k.m, k.n, k.batch, k.k) / sms_);
+  // An attention kernel's SMs are busy the share of its time its grid keeps them (relative to the
+  // measured grid, which drew the limit).
+  const double occupancy = attention ? std::min(1.0, attention_grid_share(backward, k.m, k.batch))
+                                     : std::min(1.0, split_k_units(k.m, k.n, k.batch, k.k) / sms_);
   t.utilization = std::min(1.0, occupancy * (math / t.time) +
                                     memory_utilization(k.bytes, t.time));
   return t;

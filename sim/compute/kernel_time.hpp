@@ -69,6 +69,19 @@ struct AccessEfficiency {
   double factor(workload::Kernel::Access a) const;
 };
 
+// How evenly a fused attention call's work spreads over the SMs. The kernels give each thread
+// block one block of 128 queries (forward) or keys (backward) of one sequence and head, one block
+// per SM at a time, handed out in launch order (a head's blocks in turn); under the causal mask a
+// block's work is the number of 128-key (query) blocks it meets, 1 to n forward and n to 1
+// backward. The efficiency is the work over SMs x the makespan of that list schedule: near 1 for
+// many heads and long sequences, as low as 0.26 for 4 heads at 2,048. Checked against
+// FlashAttention-2 and cuDNN on an H200 over 4-128 heads at sequence 2,048-8,192
+// (bench/gpu/results/h200-sxm-2026-12-04-layers-2.json; docs/compute-model.md).
+struct AttentionGrid {
+  double block = 128;
+  double efficiency(double batch_heads, double sequence, bool backward, int sms) const;
+};
+
 class KernelModel {
 public:
   // `attention`: the fused attention kernel that flash-attention layers run; its measured
@@ -101,7 +114,9 @@ public:
   units::FlopRate peak() const { return peak_; }
 
 private:
-  units::FlopRate attention_rate(bool backward, double sequence) const;
+  units::FlopRate attention_rate(bool backward, double sequence, double batch_heads) const;
+  // The grid's efficiency relative to that of the catalog figure's measurement (AttentionGrid).
+  double attention_grid_share(bool backward, double sequence, double batch_heads) const;
 
   units::FlopRate peak_;
   units::FlopRate half_precision_peak_;              // attention kernels run in 16 bits
@@ -117,6 +132,7 @@ private:
   AccessEfficiency access_;
   PowerLaw power_;
   AttentionSequenceLaw sequence_law_;
+  AttentionGrid grid_;
 };
 
 }  // namespace trainsim::compute

@@ -64,6 +64,7 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
         e.forward = figures->number("forward", Need::required, 0.01, 1.0).value_or(1.0);
         e.backward = figures->number("backward", Need::required, 0.01, 1.0).value_or(1.0);
         e.sequence = figures->number("sequence", Need::optional, 1, 1e7).value_or(0);
+        e.batch_heads = figures->number("batch_heads", Need::optional, 1, 1e7).value_or(0);
         figures->reject_unknown_keys();
         g.attention_efficiency[kernel] = e;
       }

@@ -25,6 +25,9 @@ struct AttentionEfficiency {
   double forward = 0;
   double backward = 0;
   double sequence = 0;  // the sequence length the figures were measured at; 0: not given
+  // Sequences x heads per call of the measurement (its grid, compute::AttentionGrid); 0: not
+  // given, the figures are taken as those of a grid that fills the GPU evenly.
+  double batch_heads = 0;
 };
 // The fused attention kernels the catalog can give figures for.
 inline const char* const kAttentionKernels[] = {"flash2", "flash3", "cudnn"};

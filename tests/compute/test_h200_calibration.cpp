@@ -193,6 +193,45 @@ TEST_CASE("fused attention over sequences of 1,024 to 16,384: the sequence law a
   // 128 at the same FLOP; without the causal mask the kernels run 5-10% faster per FLOP.
 }
 
+TEST_CASE("fused attention over few heads: the grid model against the H200's small-grid sweep") {
+  // bench/gpu/layer_check.py (attention_grid): one sequence of 4-128 heads at 2,048-8,192, causal,
+  // head dimension 128, FlashAttention-2 and cuDNN through PyTorch. Without the grid model the
+  // kernels' speed fell 2-5x from 128 heads to 4 at the same FLOP rate in the model (rms error over
+  // these 112 readings 68-110%); with it (compute::AttentionGrid) the errors below. cuDNN's
+  // backward at 2,048 with 12 heads or fewer stays 40-80% too fast in the model: a block alone on
+  // its SM runs ~1.5x slower per key block than blocks that share SMs, which the model does not
+  // describe (docs/compute-model.md, known limits). This sweep ran on a second lease, its large
+  // grids 4-8% off the catalog's figures (cuDNN faster, FlashAttention-2 slower), which is within
+  // the run-to-run spread of these kernels.
+  const auto doc = config::Document::load(kSource / "bench/gpu/results/h200-sxm-2026-12-04-layers-2.json");
+  const auto h200 = catalog_gpu("H200-SXM-141GB");
+  std::vector<double> errors;
+  int known_misses = 0;
+  for (const auto& r : at(at(doc.root(), "sections"), "attention_grid").items()) {
+    if (!r.get("fwd_s") || at(r, "causal").scalar() != "true") continue;
+    const std::string backend = at(r, "backend").scalar();
+    const double s = number(r, "seq"), bh = number(r, "batch") * number(r, "heads");
+    const compute::KernelModel km(h200, workload::TrainingPrecision::bf16,
+                                  backend == "cudnn" ? workload::AttentionKernel::cudnn : workload::AttentionKernel::flash2);
+    for (const bool backward : {false, true}) {
+      const double measured = number(r, backward ? "bwd_s" : "fwd_s");
+      const double error = km.time(flash_attention(s, 128, bh, backward)).time.value() / measured - 1;
+      MESSAGE(backend << std::string(backward ? " backward" : " forward") << " s " << s << " heads " << bh << ": model " << percent(error));
+      if (backend == "cudnn" && backward && s == 2048 && bh <= 12) {
+        ++known_misses;
+        CHECK(error < -0.2);  // the model fast, as documented; should it stop being so, update the docs
+        continue;
+      }
+      errors.push_back(std::abs(error));
+      CHECK_MESSAGE(std::abs(error) < 0.3, backend << std::string(backward ? " backward" : " forward") << " s " << s << " heads " << bh
+                                                    << ": model " << percent(error));
+    }
+  }
+  CHECK(known_misses == 3);
+  REQUIRE(errors.size() == 109);
+  CHECK(median(errors) < 0.1);
+}
+
 TEST_CASE("GEMMs with fewer output tiles than SMs split their inner dimension and fill the H200") {
   // bench/gpu/sweep_shapes.py: 32-128 tiles with k of 16k-131k ran at 650-713 TFLOP/s and drew
   // 690-711 W: cuBLAS splits k. The model's split-k pieces give their time and power.
