@@ -353,6 +353,24 @@ def layer_gemms(cfg):
             for pname, shape in cal.passes(a, b, c).items()]
 
 
+def layer_stack_step(cfg, backend):
+    """One forward and backward step of cfg's layers on random input, and the layers."""
+    layers = [GptLayer(cfg["hidden"], cfg["heads"], cfg["ffn"], cfg["tensor"]) for _ in range(cfg["layers"])]
+    for layer in layers:
+        layer.attention_backend = backend
+    x = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"]).requires_grad_()
+    grad = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"])
+
+    def step():
+        y = x
+        for layer in layers:
+            y = layer(y)
+        y.backward(grad)
+        clear_grads(layers)
+
+    return step, layers
+
+
 def section_layer_power():
     """Board power and SM clock while the layers run, against the same layers' GEMMs run back to
     back: whether a pass's GEMMs run faster than the sustained GEMM rate when the kernels around
@@ -363,23 +381,11 @@ def section_layer_power():
     for cfg in CONFIGS:
         row = {"name": cfg["name"]}
         try:
-            layers = [GptLayer(cfg["hidden"], cfg["heads"], cfg["ffn"], cfg["tensor"]) for _ in range(cfg["layers"])]
-            for layer in layers:
-                layer.attention_backend = SDPBackend.CUDNN_ATTENTION
-            x = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"]).requires_grad_()
-            grad = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"])
-
-            def layers_step():
-                y = x
-                for layer in layers:
-                    y = layer(y)
-                y.backward(grad)
-                clear_grads(layers)
-
+            layers_step, layers = layer_stack_step(cfg, SDPBackend.CUDNN_ATTENTION)
             p = cal.measure_power("layers " + cfg["name"], layers_step, seconds=5.0, settle=2.0)
             p["step_s"] = cal.time_cuda(layers_step, min_seconds=0.5)
             row["layers"] = p
-            del layers, x, grad
+            del layers, layers_step
             torch.cuda.empty_cache()
             gemms = [(name, pname, shape, cal.gemm_bf16(*shape)) for name, pname, shape in layer_gemms(cfg)]
 
@@ -453,19 +459,7 @@ def section_dispatch():
     cfg = dict(CONFIGS[0], seq=64)
     from torch.nn.attention import SDPBackend
 
-    layers = [GptLayer(cfg["hidden"], cfg["heads"], cfg["ffn"], cfg["tensor"]) for _ in range(cfg["layers"])]
-    for layer in layers:
-        layer.attention_backend = SDPBackend.CUDNN_ATTENTION
-    x = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"]).requires_grad_()
-    grad = cal.randn(cfg["batch"], cfg["seq"], cfg["hidden"])
-
-    def step():
-        y = x
-        for layer in layers:
-            y = layer(y)
-        y.backward(grad)
-        clear_grads(layers)
-
+    step, _ = layer_stack_step(cfg, SDPBackend.CUDNN_ATTENTION)
     row = measure(step, min_seconds=1.0)
     row["profile"] = kernel_profile(step)
     row["us_per_kernel"] = row["wall_s"] / row["profile"]["kernels"] * 1e6
