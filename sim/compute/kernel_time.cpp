@@ -102,13 +102,12 @@ double AttentionGrid::efficiency(double batch_heads, double sequence, bool backw
   return work / (sms * makespan);
 }
 
-units::FlopRate KernelModel::attention_rate(bool backward, double sequence, double batch_heads) const {
+units::FlopRate KernelModel::attention_rate(bool backward, double sequence, double grid_share) const {
   if (!attention_)
     throw std::invalid_argument(gpu_name_ + " has no measured efficiency for the " +
                                 workload::to_string(attention_kernel_) + " attention kernel");
   return half_precision_peak_ * (backward ? attention_->backward : attention_->forward) *
-         sequence_law_.factor(sequence, attention_->sequence, backward) *
-         attention_grid_share(backward, sequence, batch_heads);
+         sequence_law_.factor(sequence, attention_->sequence, backward) * grid_share;
 }
 
 double KernelModel::attention_grid_share(bool backward, double sequence, double batch_heads) const {
@@ -159,8 +158,9 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // the others (attention scores, LM head, router) stay 16-bit.
   // An attention kernel's m is its sequence (queries; its n the keys).
   const bool backward = k.kind == workload::Kernel::Kind::attention_backward;
+  const double grid_share = attention ? attention_grid_share(backward, k.m, k.batch) : 1.0;
   const units::Seconds math =
-      attention ? k.flops / attention_rate(backward, k.m, k.batch)
+      attention ? k.flops / attention_rate(backward, k.m, grid_share)
                 : k.flops / ((k.linear ? peak_ * gemm_efficiency_ : half_precision_peak_ * half_precision_gemm_efficiency_) *
                              quantization_efficiency(k.m, k.n, k.batch, k.k));
   t.memory_bound = memory > math;
@@ -176,7 +176,7 @@ KernelTime KernelModel::time(const workload::Kernel& k) const {
   // point was measured at the limit too), at most 1.
   // An attention kernel's SMs are busy the share of its time its grid keeps them (relative to the
   // measured grid, which drew the limit).
-  const double occupancy = attention ? std::min(1.0, attention_grid_share(backward, k.m, k.batch))
+  const double occupancy = attention ? std::min(1.0, grid_share)
                                      : std::min(1.0, split_k_units(k.m, k.n, k.batch, k.k) / sms_);
   t.utilization = std::min(1.0, occupancy * (math / t.time) +
                                     memory_utilization(k.bytes, t.time));

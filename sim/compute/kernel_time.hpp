@@ -114,7 +114,8 @@ public:
   units::FlopRate peak() const { return peak_; }
 
 private:
-  units::FlopRate attention_rate(bool backward, double sequence, double batch_heads) const;
+  // The kernel's rate at `sequence` on a grid whose share of the catalog grid's efficiency is given.
+  units::FlopRate attention_rate(bool backward, double sequence, double grid_share) const;
   // The grid's efficiency relative to that of the catalog figure's measurement (AttentionGrid).
   double attention_grid_share(bool backward, double sequence, double batch_heads) const;
 
