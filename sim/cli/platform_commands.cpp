@@ -71,6 +71,19 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
       << format_bandwidth(node.nic_bandwidth) << " NICs per node = " << format_bandwidth(per_gpu_net)
       << " per GPU; " << t.leaf_count() << " leaf and " << t.spine_count() << " spine switches; collectives reach "
       << units::format_fixed(net.efficiency * 100, 0) << "%\n";
+  const auto& fabric = t.inventory();
+  out << "switches   " << with_commas(fabric.switches()) << " in " << fabric.tiers.size() << (fabric.tiers.size() == 1 ? " tier" : " tiers");
+  if (fabric.from_radix) {
+    out << " of " << *net.switch_ports << "-port switches";
+    if (fabric.tiers.size() > 1) {
+      out << " (";
+      for (std::size_t i = 0; i < fabric.tiers.size(); ++i) out << (i ? " + " : "") << with_commas(fabric.tiers[i].switches);
+      out << ", leaves first)";
+    }
+  } else {
+    out << " (each leaf and spine one switch: no switch_ports given)";
+  }
+  out << ", " << with_commas(fabric.cables()) << " cables\n";
   out << "           oversubscription " << units::format_fixed(t.realised_oversubscription(), 2) << " (requested "
       << units::format_fixed(net.oversubscription, 2) << "), bisection " << format_bandwidth(t.bisection_bandwidth())
       << " each way\n";
@@ -79,7 +92,9 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
     out << ", " << units::format_flop_rate(platform::cluster_peak(p, platform::Precision::fp8)) << " fp8";
   out << " (dense)\n";
   units::Watts it = platform::max_it_power(p);
-  out << "power      " << units::format_watts(it) << " max IT (GPUs and hosts), " << units::format_watts(it * p.facility.pue)
+  if (net.switch_power) it = it + *net.switch_power * double(fabric.switches());
+  out << "power      " << units::format_watts(it) << (net.switch_power ? " max IT (GPUs, hosts, switches), " : " max IT (GPUs and hosts), ")
+      << units::format_watts(it * p.facility.pue)
       << " at the facility (PUE " << units::format_fixed(p.facility.pue, 2) << ")\n";
   out << "graph      " << with_commas(static_cast<long long>(t.vertex_count())) << " vertices, "
       << with_commas(static_cast<long long>(t.link_count())) << " links: connected, no dangling port\n";

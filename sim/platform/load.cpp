@@ -2,6 +2,7 @@
 #include "platform/load.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "config/catalog.hpp"
 #include "config/reader.hpp"
@@ -139,6 +140,7 @@ NetworkSpec read_network(Reader& r) {
   n.switch_latency = r.seconds("switch_latency", Need::required).value_or(units::Seconds(0));
   n.efficiency = r.number("efficiency", Need::required, 0.01, 1.0).value_or(1.0);
   n.switch_power = r.watts("switch_power", Need::optional, Sign::positive);
+  if (auto k = r.integer("switch_ports", Need::optional, 2, 1 << 12)) n.switch_ports = static_cast<int>(*k);
   r.reject_unknown_keys();
   return n;
 }
@@ -203,13 +205,36 @@ void check_consistency(const Platform& p, Reader& root, Diagnostics& d) {
         d.error(root.location_of("costs"), "a price in " + section + " is in " + currency + " but costs are reported in " +
                                                p.costs->currency + " (expected costs.exchange_rates." + currency + ")");
   }
-  int leaves = net.topology == NetworkTopology::fat_tree
-                   ? (net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf
-                   : ((net.nodes + net.nodes_per_leaf - 1) / net.nodes_per_leaf) * p.node.nics;
+  const int leaves = leaf_switches(p);
   bool single_switch = net.topology == NetworkTopology::fat_tree && leaves == 1;
   if (net.nodes > 1 && !single_switch && net.spines == 0)
     d.error(where, "the network has " + std::to_string(leaves) +
                        " leaf switches and no spine, so they cannot reach each other (expected spines >= 1)");
+  // Every spine needs a cable from every leaf; spines beyond a leaf's uplinks would carry nothing.
+  if (!single_switch && net.spines > 0 && leaves > 1 && net.spines > leaf_up_ports(p)) {
+    auto net_reader = root.map("network", Need::optional);
+    d.error(net_reader ? net_reader->location_of("spines") : where,
+            "spines (" + std::to_string(net.spines) + ") exceed each leaf's " + std::to_string(leaf_up_ports(p)) +
+                " uplinks: every spine needs a cable from every leaf (expected spines <= " +
+                std::to_string(leaf_up_ports(p)) + ")");
+  }
+  // A leaf must be a switch that exists: its NIC ports and uplinks within the radix.
+  if (net.switch_ports && p.node.nics > 0) {
+    const int down = leaf_down_ports(p), up = leaf_up_ports(p), k = *net.switch_ports;
+    if (down + up > k) {
+      // The most down ports a k-port leaf takes at this oversubscription, in whole nodes.
+      int most_down = k;
+      while (most_down > 1 && most_down + int(std::ceil(most_down / net.oversubscription - 1e-9)) > k) --most_down;
+      const int per_node = net.topology == NetworkTopology::fat_tree ? p.node.nics : 1;
+      const int fits = std::max(1, most_down / per_node);
+      auto net_reader = root.map("network", Need::optional);
+      d.error(net_reader ? net_reader->location_of("nodes_per_leaf") : where,
+              "each leaf uses " + std::to_string(down) + " ports towards the NICs and " + std::to_string(up) +
+                  " uplinks, more than a " + std::to_string(k) + "-port switch (network.switch_ports) has " +
+                  "(expected nodes_per_leaf <= " + std::to_string(fits) + " at this oversubscription, " +
+                  "or a larger switch_ports)");
+    }
+  }
 }
 
 }  // namespace

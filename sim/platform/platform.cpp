@@ -73,6 +73,21 @@ units::Watts max_it_power(const Platform& p) {
   return p.gpu.max_power * double(p.gpu_count()) + p.node.host_power * double(p.network.nodes);
 }
 
+int leaf_switches(const Platform& p) {
+  const int groups = (p.network.nodes + p.network.nodes_per_leaf - 1) / p.network.nodes_per_leaf;
+  return p.network.topology == NetworkTopology::rail_optimized ? groups * p.node.nics : groups;
+}
+
+int leaf_down_ports(const Platform& p) {
+  return p.network.topology == NetworkTopology::rail_optimized ? p.network.nodes_per_leaf
+                                                               : p.network.nodes_per_leaf * p.node.nics;
+}
+
+int leaf_up_ports(const Platform& p) {
+  if (leaf_switches(p) <= 1) return 0;  // a single switch needs no uplinks
+  return static_cast<int>(std::ceil(leaf_down_ports(p) / p.network.oversubscription - 1e-9));
+}
+
 units::Bandwidth pcie_x16_bandwidth(int pcie_gen) {
   // PCI-SIG base specifications: transfer rate per lane x 16 lanes x encoding efficiency / 8 bits.
   // Gen1/2 use 8b/10b encoding, Gen3-5 use 128b/130b (Gen6 FLIT mode is taken as 242/256).

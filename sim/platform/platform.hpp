@@ -125,7 +125,10 @@ struct NetworkSpec {
   units::Seconds switch_latency{0};     // per switch traversal (port to port)
   // Fraction of the network line rate that NCCL reaches (protocol overheads); sourced in the YAML.
   double efficiency = 1.0;
-  std::optional<units::Watts> switch_power;  // per leaf or spine switch; none: not counted
+  std::optional<units::Watts> switch_power;  // per physical switch; none: not counted
+  // Ports of one physical switch (its radix). Given, the fabric's switches are counted as a folded
+  // Clos of such switches (topology/inventory); absent, each leaf and spine is one switch.
+  std::optional<int> switch_ports;
 };
 
 struct FacilitySpec {
@@ -178,10 +181,16 @@ struct Platform {
   int gpu_count() const { return network.nodes * node.gpus; }
 };
 
+// Leaf switches as laid out: one per nodes_per_leaf nodes, times the rails of a rail-optimised
+// fabric; the ports each uses towards the NICs, and its uplinks (down / oversubscription, rounded up).
+int leaf_switches(const Platform& p);
+int leaf_down_ports(const Platform& p);
+int leaf_up_ports(const Platform& p);
+
 // The cluster's peak rate at a precision (GPUs x dense peak), zero if the GPU lacks the precision.
 units::FlopRate cluster_peak(const Platform& p, Precision precision);
-// Largest IT power draw: every GPU at max_power plus every node's host_power. Network switches
-// are not described yet and are not included.
+// Largest IT draw of GPUs and hosts: every GPU at max_power plus every node's host_power (the
+// switches are counted where the fabric's inventory is known, topology/inventory).
 units::Watts max_it_power(const Platform& p);
 
 }  // namespace trainsim::platform

@@ -23,7 +23,7 @@ double nodes_in_use(const platform::Platform& p, int gpus) {
 // of the fabric and the storage system (both always on) when the platform gives their power.
 units::Watts it_power(const platform::Platform& p, const topology::Topology& t, int gpus,
                       units::Watts per_gpu, units::Watts per_host) {
-  const double switches = t.leaf_count() + t.spine_count();
+  const double switches = t.inventory().switches();
   return per_gpu * double(gpus) + per_host * nodes_in_use(p, gpus) +
          (p.network.switch_power ? *p.network.switch_power * switches : units::Watts(0)) +
          (p.storage ? p.storage->power : units::Watts(0));
@@ -46,7 +46,7 @@ EnergyBreakdown run_energy(const platform::Platform& p, const topology::Topology
   const units::Seconds run = timing.iteration * n;
   const double nodes = nodes_in_use(p, timing.gpus);
   const units::Watts host = host_power(p.node, per_iteration.gpu_busy_fraction);
-  const double switches = t.leaf_count() + t.spine_count();
+  const double switches = t.inventory().switches();
   e.gpu = per_iteration.gpu * n;
   e.node = host * nodes * run;
   e.network_counted = p.network.switch_power.has_value();

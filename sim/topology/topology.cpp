@@ -37,19 +37,10 @@ const char* to_string(LinkKind k) {
 namespace {
 constexpr std::uint32_t kNoNode = std::numeric_limits<std::uint32_t>::max();
 
-int leaves_for(const platform::Platform& p) {
-  int groups = (p.network.nodes + p.network.nodes_per_leaf - 1) / p.network.nodes_per_leaf;
-  return p.network.topology == platform::NetworkTopology::rail_optimized ? groups * p.node.nics : groups;
-}
-
-// Switch ports facing down from one leaf, as designed (a partly filled last leaf has fewer used).
-int leaf_down_ports(const platform::Platform& p) {
-  return p.network.topology == platform::NetworkTopology::rail_optimized ? p.network.nodes_per_leaf
-                                                                          : p.network.nodes_per_leaf * p.node.nics;
-}
 }  // namespace
 
-Topology::Topology(const platform::Platform& platform) : platform_(platform), layout_(std::make_unique<Layout>()) {
+Topology::Topology(const platform::Platform& platform)
+    : platform_(platform), inventory_(fabric_inventory(platform)), layout_(std::make_unique<Layout>()) {
   const auto& node = platform_.node;
   const auto& net = platform_.network;
   Layout& L = *layout_;
@@ -58,7 +49,7 @@ Topology::Topology(const platform::Platform& platform) : platform_(platform), la
   L.gpus_per_node = node.gpus;
   L.nics_per_node = node.nics;
   L.nodes_per_leaf = net.nodes_per_leaf;
-  L.leaves = leaves_for(platform_);
+  L.leaves = platform::leaf_switches(platform_);
   L.spines = L.leaves > 1 ? net.spines : 0;
   L.pcie_fabric = node.fabric == platform::IntraNodeFabric::pcie;
   L.rail_optimized = net.topology == platform::NetworkTopology::rail_optimized;
@@ -104,7 +95,7 @@ Topology::Topology(const platform::Platform& platform) : platform_(platform), la
   if (L.spines > 0) {
     // A leaf gets ceil(down ports / oversubscription) uplink cables, spread over the spines; one
     // aggregated link per (leaf, spine) pair carries their combined bandwidth.
-    int cables = static_cast<int>(std::ceil(leaf_down_ports(platform_) / net.oversubscription - 1e-9));
+    const int cables = platform::leaf_up_ports(platform_);
     Bandwidth per_pair = net.link_bandwidth * (double(cables) / L.spines);
     for (int leaf = 0; leaf < L.leaves; ++leaf)
       for (int s = 0; s < L.spines; ++s)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "platform/platform.hpp"
+#include "topology/inventory.hpp"
 #include "units/quantity.hpp"
 
 namespace trainsim::topology {
@@ -66,6 +67,8 @@ public:
   int node_of(int gpu) const { return gpu / gpus_per_node(); }
   int leaf_count() const;
   int spine_count() const;
+  // The physical switches and cables the fabric is built from (what is powered and bought).
+  const FabricInventory& inventory() const { return inventory_; }
 
   std::size_t vertex_count() const { return vertices_.size(); }
   std::size_t link_count() const { return links_.size(); }
@@ -94,6 +97,7 @@ private:
   platform::Platform platform_;
   std::vector<Vertex> vertices_;
   std::vector<Link> links_;
+  FabricInventory inventory_;
   // Index tables for arithmetic routing (first vertex/link of each kind, per-node offsets, ...)
   // are private details of topology.cpp.
   struct Layout;

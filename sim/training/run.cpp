@@ -103,7 +103,7 @@ results::RunResult run_scenario(const scenario::Scenario& s, const RunOptions& o
   r.memory = s.memory_per_gpu;
   power::RunTiming timing{r.breakdown.iteration, r.iterations, r.gpus, peak_utilization(job)};
   r.energy = power::run_energy(s.platform, topology, report.energy, timing);
-  const int switches = topology.leaf_count() + topology.spine_count();
+  const int switches = topology.inventory().switches();
   if (s.platform.costs) r.cost = cost::run_cost(s.platform, switches, r.gpus, r.time_to_train, r.energy.total);
   r.carbon = s.platform.facility.carbon_intensity * r.energy.total;
   if (s.platform.reliability) {

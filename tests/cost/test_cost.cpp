@@ -9,17 +9,14 @@
 #include "config/document.hpp"
 #include "cost/cost.hpp"
 #include "platform/load.hpp"
-#include "topology/topology.hpp"
+#include "topology/inventory.hpp"
 
 using namespace trainsim;
 using trainsim::test::rel;
 
 namespace {
 const std::filesystem::path kPlatforms = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "platforms";
-int switches(const platform::Platform& p) {
-  topology::Topology t(p);
-  return t.leaf_count() + t.spine_count();
-}
+int switches(const platform::Platform& p) { return topology::fabric_inventory(p).switches(); }
 }  // namespace
 
 TEST_CASE("the seed article: 10,000 A800s at 100,000 CNY are 1 billion CNY, servers 30% of the build") {
@@ -33,6 +30,10 @@ TEST_CASE("the seed article: 10,000 A800s at 100,000 CNY are 1 billion CNY, serv
   // Servers are ~30% of the build: the build is servers / 0.30 = 5 billion CNY ("over 3 billion").
   CHECK(b.total == rel(b.servers / 0.30));
   CHECK(b.total > 3e9);
+  // The switches are bought as the fabric is built: 1,260 40-port HDR switches (504 rail leaves of
+  // 20 nodes, 504 middle, 252 top) at the platform's price, inside the build, not added to it.
+  CHECK(switches(p) == 1260);
+  CHECK(b.network == rel(1260 * cost::to_currency(*p.costs->switch_price, *p.costs)));
 }
 
 TEST_CASE("capital is pro-rated to the run over each lifetime and electricity is energy x price") {

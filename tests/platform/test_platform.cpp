@@ -233,3 +233,20 @@ TEST_CASE("attention figures carry the sequence they were measured at, a positiv
             .find("sequence") != std::string::npos);
   CHECK(first_error_with("gpu:\n  attention_efficiency:\n    flash2: {forward: 0.7, backward: 0.6, sequence: 4096}\n") == "");
 }
+
+TEST_CASE("a leaf with more ports than its switch has is an error that says how many nodes fit") {
+  // dgx-a100-1024: rail leaves of 16 nodes take 16 NIC ports and 16 uplinks; a 24-port switch
+  // takes 12 of each at 1:1, and 16 NIC ports at 2:1 (16 + 8).
+  const std::string e = first_error_with("network:\n  switch_ports: 24\n");
+  CHECK(e.find("dgx-a100-1024.yaml:") != std::string::npos);
+  CHECK(e.find("16 ports towards the NICs and 16 uplinks") != std::string::npos);
+  CHECK(e.find("expected nodes_per_leaf <= 12") != std::string::npos);
+  CHECK(first_error_with("network:\n  switch_ports: 24\n  oversubscription: 2\n  spines: 8\n").empty());
+  CHECK(first_error_with("network:\n  switch_ports: 40\n").empty());
+}
+
+TEST_CASE("more spines than a leaf has uplinks is an error: a spine needs a cable from every leaf") {
+  const std::string e = first_error_with("network:\n  spines: 32\n");  // 16 uplinks per rail leaf
+  CHECK(e.find("spines (32) exceed each leaf's 16 uplinks") != std::string::npos);
+  CHECK(e.find("expected spines <= 16") != std::string::npos);
+}

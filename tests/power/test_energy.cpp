@@ -33,20 +33,23 @@ TEST_CASE("run energy: GPUs from the simulation, nodes follow GPU activity, swit
   CHECK(e.gpu.value() == rel(1e10));
   // 128 nodes x (1,500 W idle + (3,300 - 1,500) W x 0.5) over the run.
   CHECK(e.node.value() == rel(128 * (1500 + 1800 * 0.5) * run));
-  // (64 leaves + 16 spines) x 250 W.
-  CHECK(e.network.value() == rel(80 * 250.0 * run));
+  // 142 switches x 250 W: 64 rail leaves of 16 NIC ports and 16 uplinks, too many for one tier of
+  // 40-port spines, so 1,024 uplinks / 20 = 52 middle and 1,024 / 40 = 26 top switches
+  // (topology/inventory).
+  CHECK(t.inventory().switches() == 142);
+  CHECK(e.network.value() == rel(142 * 250.0 * run));
   CHECK(e.total.value() == rel(e.it().value() * 1.1));
   CHECK(e.facility.value() == rel(e.it().value() * 0.1));
   CHECK(e.average_it_power.value() == rel(e.it().value() / run));
   // Peak: 1,024 x (70 + (400 - 70) x 0.9) W (a GPU in the job: wait + (max - wait) u) + 128 x 3,300 W
-  // + 80 x 250 W.
-  CHECK(e.peak_it_power.value() == rel(1024 * (70 + 330 * 0.9) + 128 * 3300.0 + 80 * 250.0));
+  // + 142 x 250 W.
+  CHECK(e.peak_it_power.value() == rel(1024 * (70 + 330 * 0.9) + 128 * 3300.0 + 142 * 250.0));
 }
 
 TEST_CASE("a restarting job draws its GPUs' and hosts' idle power and every switch, a checkpointing one its GPUs' wait power") {
   auto p = dgx_a100();
   topology::Topology t(p);
-  const double switches = t.leaf_count() + t.spine_count();
+  const double switches = t.inventory().switches();
   // 1,024 GPUs in 128 nodes: GPUs at idle, hosts at host_idle_power, switches at switch_power
   const double expected = 1024 * p.gpu.idle_power.value() + 128 * p.node.host_idle_power.value() +
                           switches * p.network.switch_power->value();
