@@ -69,8 +69,11 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
   units::Bandwidth per_gpu_net = node.nic_bandwidth * (double(node.nics) / node.gpus);
   out << "network    " << platform::to_string(net.topology) << ", " << node.nics << " x "
       << format_bandwidth(node.nic_bandwidth) << " NICs per node = " << format_bandwidth(per_gpu_net)
-      << " per GPU; " << t.leaf_count() << " leaf and " << t.spine_count() << " spine switches; collectives reach "
+      << " per GPU; simulated as " << t.leaf_count() << " leaves and " << t.spine_count() << " spines; collectives reach "
       << units::format_fixed(net.efficiency * 100, 0) << "%\n";
+  out << "           oversubscription " << units::format_fixed(t.realised_oversubscription(), 2) << " (requested "
+      << units::format_fixed(net.oversubscription, 2) << "), bisection " << format_bandwidth(t.bisection_bandwidth())
+      << " each way\n";
   const auto& fabric = t.inventory();
   out << "switches   " << with_commas(fabric.switches()) << " in " << fabric.tiers.size() << (fabric.tiers.size() == 1 ? " tier" : " tiers");
   if (fabric.from_radix) {
@@ -84,9 +87,6 @@ void describe(const platform::Platform& p, const topology::Topology& t, std::ost
     out << " (each leaf and spine one switch: no switch_ports given)";
   }
   out << ", " << with_commas(fabric.cables()) << " cables\n";
-  out << "           oversubscription " << units::format_fixed(t.realised_oversubscription(), 2) << " (requested "
-      << units::format_fixed(net.oversubscription, 2) << "), bisection " << format_bandwidth(t.bisection_bandwidth())
-      << " each way\n";
   out << "peak       " << units::format_flop_rate(gpu.half_precision_peak() * double(p.gpu_count())) << " bf16/fp16";
   if (gpu.peak_for(platform::Precision::fp8))
     out << ", " << units::format_flop_rate(platform::cluster_peak(p, platform::Precision::fp8)) << " fp8";
